@@ -1,0 +1,280 @@
+package dev.muster.membership;
+
+import dev.muster.Member;
+import dev.muster.MemberState;
+import java.util.Arrays;
+import java.util.random.RandomGenerator;
+
+/**
+ * One node's view of every member: identity (the last accepted alive message), incarnation,
+ * state, when the state last changed and whether the entry is a tombstone.
+ *
+ * <p>Stored as parallel arrays indexed by a slot number, with an open-addressing (linear probing,
+ * backward-shift deletion) index from name to slot. A simulator keeps 10,000 of these tables of
+ * 10,000 members each in one heap; one object per member would need several times the memory.
+ *
+ * <p>Also holds the probe order: a shuffled list of slots walked round-robin, reshuffled when a
+ * round ends, new members inserted at a random place (SWIM section 4.3).
+ *
+ * <p>Not thread-safe; confined to the node's loop thread.
+ */
+final class MemberTable {
+
+    private static final byte TOMBSTONE_FLAG = (byte) 0x80;
+
+    private int[] index = new int[16];        // slot + 1; 0 = empty
+    private Message.Alive[] identity = new Message.Alive[8];
+    private int[] incarnation = new int[8];
+    private byte[] state = new byte[8];        // MemberState ordinal | TOMBSTONE_FLAG
+    private long[] changedAtNanos = new long[8];
+    private int[] freeSlots = new int[8];
+    private int freeCount;
+    private int highWater;                     // slots [0, highWater) have been used
+    private int size;
+    private int aliveCount;
+    private int tombstoneCount;
+
+    private int[] probeOrder = new int[8];
+    private int probeOrderLength;
+    private int probeCursor;
+
+    private static final MemberState[] STATES = MemberState.values();
+
+    int size() {
+        return size;
+    }
+
+    /** Members in state ALIVE, this node included. */
+    int aliveCount() {
+        return aliveCount;
+    }
+
+    /** Members that are not tombstones: what the node lists and gossips about. */
+    int listedCount() {
+        return size - tombstoneCount;
+    }
+
+    /** Slots in use lie below this bound. */
+    int highWater() {
+        return highWater;
+    }
+
+    boolean inUse(int slot) {
+        return identity[slot] != null;
+    }
+
+    int find(String name) {
+        int mask = index.length - 1;
+        for (int i = mix(name.hashCode()) & mask; ; i = (i + 1) & mask) {
+            int v = index[i];
+            if (v == 0) {
+                return -1;
+            }
+            if (identity[v - 1].name().equals(name)) {
+                return v - 1;
+            }
+        }
+    }
+
+    int add(Message.Alive alive, int inc, MemberState st, long nowNanos) {
+        if ((size + 1) * 2 > index.length) {
+            rehash(index.length * 2);
+        }
+        int slot;
+        if (freeCount > 0) {
+            slot = freeSlots[--freeCount];
+        } else {
+            slot = highWater++;
+            if (slot == identity.length) {
+                int cap = identity.length * 2;
+                identity = Arrays.copyOf(identity, cap);
+                incarnation = Arrays.copyOf(incarnation, cap);
+                state = Arrays.copyOf(state, cap);
+                changedAtNanos = Arrays.copyOf(changedAtNanos, cap);
+            }
+        }
+        identity[slot] = alive;
+        incarnation[slot] = inc;
+        state[slot] = (byte) st.ordinal();
+        changedAtNanos[slot] = nowNanos;
+        if (st == MemberState.ALIVE) {
+            aliveCount++;
+        }
+        size++;
+        insertIndex(slot);
+        return slot;
+    }
+
+    void remove(int slot) {
+        String name = identity[slot].name();
+        int mask = index.length - 1;
+        int i = mix(name.hashCode()) & mask;
+        while (index[i] != slot + 1) {
+            i = (i + 1) & mask;
+        }
+        // backward-shift deletion keeps every probe sequence unbroken
+        int hole = i;
+        for (int j = (hole + 1) & mask; index[j] != 0; j = (j + 1) & mask) {
+            int home = mix(identity[index[j] - 1].name().hashCode()) & mask;
+            boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+            if (movable) {
+                index[hole] = index[j];
+                hole = j;
+            }
+        }
+        index[hole] = 0;
+        if (state(slot) == MemberState.ALIVE) {
+            aliveCount--;
+        }
+        if (isTombstone(slot)) {
+            tombstoneCount--;
+        }
+        identity[slot] = null;
+        size--;
+        if (freeCount == freeSlots.length) {
+            freeSlots = Arrays.copyOf(freeSlots, freeSlots.length * 2);
+        }
+        freeSlots[freeCount++] = slot;
+    }
+
+    Message.Alive identity(int slot) {
+        return identity[slot];
+    }
+
+    void setIdentity(int slot, Message.Alive alive) {
+        identity[slot] = alive; // same name: the index stays valid
+    }
+
+    int incarnation(int slot) {
+        return incarnation[slot];
+    }
+
+    void setIncarnation(int slot, int inc) {
+        incarnation[slot] = inc;
+    }
+
+    MemberState state(int slot) {
+        return STATES[state[slot] & 0x7F];
+    }
+
+    boolean isTombstone(int slot) {
+        return (state[slot] & TOMBSTONE_FLAG) != 0;
+    }
+
+    void markTombstone(int slot) {
+        if (!isTombstone(slot)) {
+            state[slot] |= TOMBSTONE_FLAG;
+            tombstoneCount++;
+        }
+    }
+
+    /** Sets the state (clearing the tombstone flag) and the change time. */
+    void setState(int slot, MemberState st, long nowNanos) {
+        MemberState old = state(slot);
+        if (old == MemberState.ALIVE) {
+            aliveCount--;
+        }
+        if (st == MemberState.ALIVE) {
+            aliveCount++;
+        }
+        if (isTombstone(slot)) {
+            tombstoneCount--;
+        }
+        state[slot] = (byte) st.ordinal();
+        changedAtNanos[slot] = nowNanos;
+    }
+
+    long changedAtNanos(int slot) {
+        return changedAtNanos[slot];
+    }
+
+    Member snapshot(int slot) {
+        Message.Alive a = identity[slot];
+        return new Member(a.name(), a.address(), incarnation[slot], state(slot), a.metadata());
+    }
+
+    // ---- probe order ----
+
+    /** Inserts a slot at a random place of the probe order. */
+    void addToProbeOrder(int slot, RandomGenerator random) {
+        if (probeOrderLength == probeOrder.length) {
+            probeOrder = Arrays.copyOf(probeOrder, probeOrder.length * 2);
+        }
+        probeOrder[probeOrderLength] = slot;
+        int j = random.nextInt(probeOrderLength + 1);
+        probeOrder[probeOrderLength] = probeOrder[j];
+        probeOrder[j] = slot;
+        probeOrderLength++;
+    }
+
+    /**
+     * Puts a slot among the next {@code within} probe targets (a random one of those places), so
+     * a member that just failed a probe is asked again soon instead of a whole round later.
+     */
+    void probeSoon(int slot, int within, RandomGenerator random) {
+        if (probeOrderLength == probeOrder.length) {
+            probeOrder = Arrays.copyOf(probeOrder, probeOrder.length * 2);
+        }
+        int at = probeCursor + random.nextInt(Math.max(1, Math.min(within, probeOrderLength - probeCursor + 1)));
+        System.arraycopy(probeOrder, at, probeOrder, at + 1, probeOrderLength - at);
+        probeOrder[at] = slot;
+        probeOrderLength++;
+    }
+
+    /**
+     * The next slot to probe that passes {@code eligible}, or -1 if none does. Walks the order;
+     * at its end rebuilds it from the eligible slots and shuffles (Fisher-Yates).
+     */
+    int nextProbeTarget(java.util.function.IntPredicate eligible, RandomGenerator random) {
+        for (int rebuilt = 0; rebuilt < 2; rebuilt++) {
+            while (probeCursor < probeOrderLength) {
+                int slot = probeOrder[probeCursor++];
+                if (slot < highWater && identity[slot] != null && eligible.test(slot)) {
+                    return slot;
+                }
+            }
+            probeOrderLength = 0;
+            probeCursor = 0;
+            for (int s = 0; s < highWater; s++) {
+                if (identity[s] != null && eligible.test(s)) {
+                    if (probeOrderLength == probeOrder.length) {
+                        probeOrder = Arrays.copyOf(probeOrder, probeOrder.length * 2);
+                    }
+                    probeOrder[probeOrderLength++] = s;
+                }
+            }
+            for (int i = probeOrderLength - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int t = probeOrder[i];
+                probeOrder[i] = probeOrder[j];
+                probeOrder[j] = t;
+            }
+        }
+        return -1;
+    }
+
+    // ---- index ----
+
+    private void insertIndex(int slot) {
+        int mask = index.length - 1;
+        int i = mix(identity[slot].name().hashCode()) & mask;
+        while (index[i] != 0) {
+            i = (i + 1) & mask;
+        }
+        index[i] = slot + 1;
+    }
+
+    private void rehash(int capacity) {
+        index = new int[capacity];
+        for (int s = 0; s < highWater; s++) {
+            if (identity[s] != null) {
+                insertIndex(s);
+            }
+        }
+    }
+
+    private static int mix(int h) {
+        int x = h * 0x9E3779B9;
+        return x ^ (x >>> 16);
+    }
+}

@@ -1,0 +1,865 @@
+package dev.muster.membership;
+
+import dev.muster.Address;
+import dev.muster.Member;
+import dev.muster.MemberEvent;
+import dev.muster.MemberState;
+import dev.muster.Metadata;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.IntPredicate;
+import java.util.random.RandomGenerator;
+
+/**
+ * One node's SWIM membership protocol with the Lifeguard refinements, as a pure state machine.
+ *
+ * <h2>What it does</h2>
+ * Failure detection follows SWIM (Das, Gupta, Motivala 2002): every probe interval the node pings
+ * the next member of a shuffled round-robin order (section 4.3); without an ack within the probe
+ * timeout it asks {@code k} other members to ping it (ping-req, section 3.1); without any ack by
+ * the end of the interval it starts to suspect the member (section 4.2). Suspicion, refutation
+ * by a higher incarnation and death are gossiped by piggybacking on probe packets and on
+ * periodic gossip rounds (section 4.1). A periodic push-pull over a stream exchanges the full
+ * member list with one random member, and with one random dead member, which repairs lost
+ * gossip and heals partitions (as memberlist and Serf do).
+ *
+ * <p>Lifeguard (Dadgar, Phillips, Currey 2018) adds: a local health score that stretches this
+ * node's own probe interval and timeout when it seems to be the slow one ({@link Awareness});
+ * a suspicion timeout that starts long and shrinks with independent confirmations
+ * ({@link Suspicion}); the buddy system, telling a suspect that it is suspected in the ping
+ * itself; and nacks from ping-req relays, so the node can tell "the target is gone" from "my
+ * own messages are late".
+ *
+ * <h2>Purity</h2>
+ * No sockets, threads, clocks or unseeded randomness: the driver passes the time and a seeded
+ * {@link RandomGenerator}, calls {@link #receive} for each message and {@link #tick} at
+ * {@link #nextDeadlineNanos()}; the state machine answers through the {@link Outbox}. The node
+ * runtime and the simulator drive the same code.
+ *
+ * <h2>Concurrency</h2>
+ * Not thread-safe: confined to the one thread that drives it.
+ */
+public final class Membership {
+
+    /** Packet framing: protocol version, compound marker and message count. */
+    static final int PACKET_HEADER_BYTES = 4;
+    /** Per message in a compound packet: type and length prefix. */
+    static final int MESSAGE_OVERHEAD_BYTES = 3;
+    /** Longest member name accepted. */
+    public static final int MAX_NAME_LENGTH = 128;
+    /** The join backoff stops doubling at this multiple of the join retry interval. */
+    private static final int MAX_JOIN_BACKOFF = 8;
+    /** Lifeguard: a relay sends its nack at this fraction of the probe timeout (paper, section 4.3). */
+    private static final double NACK_FRACTION = 0.8;
+    /** Lifeguard buddy system: a member that failed a probe is probed again within this many probes. */
+    private static final int PROBE_AGAIN_WITHIN = 3;
+
+    private final MembershipConfig config;
+    private final String name;
+    private final Address address;
+    private final RandomGenerator random;
+    private final Outbox out;
+    private final MemberTable table = new MemberTable();
+    private final BroadcastQueue queue;
+    private final Awareness awareness;
+    private final Map<String, Suspicion> suspicions = new LinkedHashMap<>();
+    private final Map<Long, Relay> relays = new LinkedHashMap<>();
+    private final int selfSlot;
+    private final long probeIntervalNanos;
+    private final long probeTimeoutNanos;
+    private final long gossipIntervalNanos;
+    private final long reapIntervalNanos;
+
+    private Metadata metadata;
+    private int incarnation;
+    private MemberState localState = MemberState.JOINING;
+    private List<Address> seeds = List.of();
+    private long nextJoinAt = Long.MAX_VALUE;
+    private int joinBackoff = 1;
+    private long seq;
+    private Message.Dead leaveMessage;
+
+    // the probe in flight
+    private boolean probing;
+    private long probeSeq;
+    private String probeTarget;
+    private Address probeTargetAddress;
+    private long probeDirectDeadline;
+    private long probeFinalDeadline;
+    private boolean indirectSent;
+    private int expectedNacks;
+    private int nacks;
+
+    private long nextProbeAt;
+    private long nextGossipAt;
+    private long nextPushPullAt;
+    private long nextReapAt;
+
+    private long probes;
+    private long probeFailures;
+    private long suspicionsStarted;
+    private long refutations;
+    private long deathsDeclared;
+    private long nameConflicts;
+    private long rejectedMessages;
+    private long staleRumoursCorrected;
+
+    private final int[] picked = new int[16];
+    private final IntPredicate probeable = this::isProbeable;
+    private final IntPredicate gossipTarget = this::isGossipTarget;
+    private final IntPredicate aliveOther = this::isAliveOther;
+    private final IntPredicate deadOther = this::isDeadOther;
+
+    /** A ping-req this node runs on behalf of another. */
+    private record Relay(long originSeq, Address origin, boolean wantNack, long nackAt, long expireAt) {}
+
+    /**
+     * @param initialIncarnation the runtime passes a value that grows across restarts (such as
+     *     seconds since an epoch), so a restarted node outranks its previous life at once
+     */
+    public Membership(MembershipConfig config, String name, Address address, Metadata metadata,
+                      int initialIncarnation, RandomGenerator random, Outbox out, long nowNanos) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.name = Objects.requireNonNull(name, "name");
+        this.address = Objects.requireNonNull(address, "address");
+        this.random = Objects.requireNonNull(random, "random");
+        this.out = Objects.requireNonNull(out, "out");
+        if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("node name '" + name + "' must be 1 to " + MAX_NAME_LENGTH + " characters");
+        }
+        if (initialIncarnation < 0) {
+            throw new IllegalArgumentException("initial incarnation (" + initialIncarnation + ") must not be negative");
+        }
+        checkMetadata(metadata);
+        this.metadata = metadata;
+        this.incarnation = initialIncarnation;
+        this.queue = new BroadcastQueue(config.maxQueuedBroadcasts());
+        this.awareness = new Awareness(config.lifeguard() ? config.awarenessMax() : 1);
+        this.probeIntervalNanos = config.probeInterval().toNanos();
+        this.probeTimeoutNanos = config.probeTimeout().toNanos();
+        this.gossipIntervalNanos = config.gossipInterval().toNanos();
+        this.reapIntervalNanos = Math.max(1_000_000_000L, config.deadMemberRetention().toNanos() / 2);
+        this.selfSlot = table.add(selfAlive(), incarnation, MemberState.ALIVE, nowNanos);
+        // Random phases, so nodes started together do not probe and gossip in lockstep.
+        this.nextProbeAt = nowNanos + (long) (random.nextDouble() * probeIntervalNanos);
+        this.nextGossipAt = nowNanos + (long) (random.nextDouble() * gossipIntervalNanos);
+        this.nextPushPullAt = nowNanos + config.pushPullNanos(1) / 2
+                + (long) (random.nextDouble() * config.pushPullNanos(1) / 2);
+        this.nextReapAt = nowNanos + reapIntervalNanos;
+    }
+
+    // ------------------------------------------------------------------ inputs
+
+    /**
+     * Joins through the seeds: a push-pull with each until one answers, retried with backoff.
+     * With no seeds other than itself, the node forms a cluster of one at once.
+     */
+    public void start(List<Address> seedAddresses, long nowNanos) {
+        List<Address> others = new ArrayList<>();
+        for (Address a : seedAddresses) {
+            if (!a.equals(address) && !others.contains(a)) {
+                others.add(a);
+            }
+        }
+        this.seeds = List.copyOf(others);
+        if (seeds.isEmpty()) {
+            localState = MemberState.ALIVE;
+        } else {
+            sendJoin(nowNanos);
+        }
+    }
+
+    /** Handles one message received from {@code from}. */
+    public void receive(Address from, Message message, long nowNanos) {
+        if (localState == MemberState.LEFT) {
+            return;
+        }
+        switch (message) {
+            case Message.Ping p -> onPing(from, p);
+            case Message.Ack a -> onAck(from, a);
+            case Message.Nack n -> onNack(n);
+            case Message.PingReq r -> onPingReq(from, r, nowNanos);
+            case Message.Alive a -> onAlive(a, nowNanos);
+            case Message.Suspect s -> onSuspect(from, s, nowNanos);
+            case Message.Dead d -> onDead(from, d, nowNanos);
+            case Message.PushPull pp -> onPushPull(from, pp, nowNanos);
+        }
+    }
+
+    /** Runs every timer that is due at {@code nowNanos}. */
+    public void tick(long nowNanos) {
+        if (localState == MemberState.LEFT) {
+            return;
+        }
+        if (localState == MemberState.JOINING && nowNanos >= nextJoinAt) {
+            sendJoin(nowNanos);
+        }
+        if (localState != MemberState.LEAVING) {
+            // Probe first: a failed probe of a suspect confirms the suspicion, which can move its
+            // deadline into the past; expiring afterwards handles that in the same tick.
+            runProbe(nowNanos);
+            expireSuspicions(nowNanos);
+        }
+        expireRelays(nowNanos);
+        if (nowNanos >= nextGossipAt) {
+            if (!queue.isEmpty()) {
+                gossip();
+            }
+            nextGossipAt += ((nowNanos - nextGossipAt) / gossipIntervalNanos + 1) * gossipIntervalNanos;
+        }
+        if (localState == MemberState.ALIVE && nowNanos >= nextPushPullAt) {
+            pushPull();
+            nextPushPullAt = nowNanos + config.pushPullNanos(table.listedCount());
+        }
+        if (nowNanos >= nextReapAt) {
+            reap(nowNanos);
+            nextReapAt = nowNanos + reapIntervalNanos;
+        }
+        if (localState == MemberState.LEAVING && !queue.contains(leaveMessage)) {
+            localState = MemberState.LEFT;
+        }
+    }
+
+    /** When {@link #tick} should run next; {@code Long.MAX_VALUE} once the node has left. */
+    public long nextDeadlineNanos() {
+        if (localState == MemberState.LEFT) {
+            return Long.MAX_VALUE;
+        }
+        long d = nextReapAt;
+        if (localState == MemberState.JOINING) {
+            d = Math.min(d, nextJoinAt);
+        }
+        if (localState == MemberState.ALIVE) {
+            d = Math.min(d, probing ? (indirectSent ? probeFinalDeadline : probeDirectDeadline) : nextProbeAt);
+        }
+        if (localState != MemberState.LEAVING) {
+            for (Suspicion s : suspicions.values()) {
+                d = Math.min(d, s.deadlineNanos());
+            }
+        }
+        for (Relay r : relays.values()) {
+            d = Math.min(d, r.wantNack() ? Math.min(r.nackAt(), r.expireAt()) : r.expireAt());
+        }
+        if (!queue.isEmpty()) {
+            d = Math.min(d, nextGossipAt);
+        }
+        if (localState == MemberState.ALIVE) {
+            d = Math.min(d, nextPushPullAt);
+        }
+        return d;
+    }
+
+    /**
+     * Starts a graceful leave: the node stops probing and gossips that it left. The state is
+     * {@code LEAVING} until the news has been sent as often as gossip sends anything, then
+     * {@code LEFT}; the driver may close the node then (or at its own timeout).
+     */
+    public void leave(long nowNanos) {
+        if (localState == MemberState.LEAVING || localState == MemberState.LEFT) {
+            return;
+        }
+        probing = false;
+        if (table.listedCount() <= 1 && localState == MemberState.JOINING) {
+            localState = MemberState.LEFT;
+            return;
+        }
+        localState = MemberState.LEAVING;
+        leaveMessage = new Message.Dead(name, incarnation, name);
+        table.setState(selfSlot, MemberState.LEFT, nowNanos);
+        queue.add(leaveMessage);
+        gossip();
+        if (!queue.contains(leaveMessage) || table.listedCount() <= 1) {
+            localState = MemberState.LEFT;
+        }
+    }
+
+    /** Publishes new metadata: a new incarnation, gossiped to everyone. */
+    public void updateMetadata(Metadata newMetadata, long nowNanos) {
+        checkMetadata(newMetadata);
+        metadata = newMetadata;
+        incarnation++;
+        Message.Alive a = selfAlive();
+        table.setIdentity(selfSlot, a);
+        table.setIncarnation(selfSlot, incarnation);
+        queue.add(a);
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    public String name() {
+        return name;
+    }
+
+    public Address address() {
+        return address;
+    }
+
+    /** The local node's own state: JOINING, ALIVE, LEAVING or LEFT. */
+    public MemberState localState() {
+        return localState;
+    }
+
+    public int incarnation() {
+        return incarnation;
+    }
+
+    /** Listed members (not tombstones), this node included. */
+    public List<Member> members() {
+        List<Member> list = new ArrayList<>(table.listedCount());
+        for (int s = 0; s < table.highWater(); s++) {
+            if (table.inUse(s) && !table.isTombstone(s)) {
+                list.add(s == selfSlot ? localMember() : table.snapshot(s));
+            }
+        }
+        return list;
+    }
+
+    /** The member with this name if listed. */
+    public Member member(String memberName) {
+        int s = table.find(memberName);
+        if (s < 0 || table.isTombstone(s)) {
+            return null;
+        }
+        return s == selfSlot ? localMember() : table.snapshot(s);
+    }
+
+    public Member localMember() {
+        return new Member(name, address, incarnation, localState, metadata);
+    }
+
+    /** Members this node sees as ALIVE, itself included (unless it is leaving). */
+    public int aliveCount() {
+        return table.aliveCount();
+    }
+
+    public MembershipStats stats() {
+        return new MembershipStats(probes, probeFailures, suspicionsStarted, refutations, deathsDeclared,
+                nameConflicts, rejectedMessages, staleRumoursCorrected, queue.dropped(), awareness.score());
+    }
+
+    // ------------------------------------------------------------------ probing
+
+    private void runProbe(long now) {
+        if (localState != MemberState.ALIVE) {
+            return;
+        }
+        if (probing && !indirectSent && now >= probeDirectDeadline) {
+            sendIndirectProbes();
+        }
+        if (probing && now >= probeFinalDeadline) {
+            probeFailed(now);
+        }
+        if (!probing && now >= nextProbeAt) {
+            startProbe(now);
+        }
+    }
+
+    private void startProbe(long now) {
+        nextProbeAt = now + awareness.scale(probeIntervalNanos);
+        int slot = table.nextProbeTarget(probeable, random);
+        if (slot < 0) {
+            return;
+        }
+        Message.Alive target = table.identity(slot);
+        probing = true;
+        probes++;
+        probeSeq = ++seq;
+        probeTarget = target.name();
+        probeTargetAddress = target.address();
+        probeDirectDeadline = now + awareness.scale(probeTimeoutNanos);
+        probeFinalDeadline = nextProbeAt;
+        indirectSent = false;
+        expectedNacks = 0;
+        nacks = 0;
+        Message buddy = config.lifeguard() && table.state(slot) == MemberState.SUSPECT
+                ? new Message.Suspect(target.name(), table.incarnation(slot), name)
+                : null;
+        sendPacket(probeTargetAddress, new Message.Ping(probeSeq, probeTarget, name, address), buddy);
+    }
+
+    private void sendIndirectProbes() {
+        indirectSent = true;
+        int n = pickRandom(config.indirectChecks(), aliveOther);
+        Message.PingReq req = new Message.PingReq(probeSeq, probeTarget, probeTargetAddress, config.lifeguard(),
+                name, address);
+        for (int i = 0; i < n; i++) {
+            sendPacket(table.identity(picked[i]).address(), req, null);
+        }
+        expectedNacks = config.lifeguard() ? n : 0;
+    }
+
+    private void probeFailed(long now) {
+        probing = false;
+        probeFailures++;
+        if (config.lifeguard()) {
+            awareness.apply(expectedNacks > 0 ? expectedNacks - nacks : 1);
+        }
+        int slot = table.find(probeTarget);
+        if (slot >= 0 && table.identity(slot).address().equals(probeTargetAddress)) {
+            onSuspect(null, new Message.Suspect(probeTarget, table.incarnation(slot), name), now);
+            if (config.lifeguard()) {
+                // Buddy system: probe the suspect again soon; that ping tells it it is suspected,
+                // so it refutes, or answers with the alive message this node missed.
+                table.probeSoon(slot, PROBE_AGAIN_WITHIN, random);
+            }
+        }
+    }
+
+    private void onPing(Address from, Message.Ping p) {
+        if (!p.target().equals(name)) {
+            rejectedMessages++; // meant for a previous owner of this address
+            return;
+        }
+        sendPacket(from, new Message.Ack(p.seq(), name), null);
+    }
+
+    private void onAck(Address from, Message.Ack a) {
+        if (probing && a.seq() == probeSeq) {
+            probing = false;
+            if (config.lifeguard() && from.equals(probeTargetAddress)) {
+                awareness.apply(-1);
+            }
+            return;
+        }
+        Relay r = relays.remove(a.seq());
+        if (r != null) {
+            sendPacket(r.origin(), new Message.Ack(r.originSeq(), a.source()), null);
+        }
+    }
+
+    private void onNack(Message.Nack n) {
+        if (probing && n.seq() == probeSeq) {
+            nacks++;
+        }
+    }
+
+    private void onPingReq(Address from, Message.PingReq r, long now) {
+        if (relays.size() >= config.maxPendingRelays()) {
+            rejectedMessages++;
+            return;
+        }
+        long relaySeq = ++seq;
+        relays.put(relaySeq, new Relay(r.seq(), from, r.wantNack(),
+                now + (long) (probeTimeoutNanos * NACK_FRACTION), now + probeIntervalNanos));
+        sendPacket(r.targetAddress(), new Message.Ping(relaySeq, r.target(), name, address), null);
+    }
+
+    private void expireRelays(long now) {
+        Iterator<Map.Entry<Long, Relay>> it = relays.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, Relay> e = it.next();
+            Relay r = e.getValue();
+            if (r.wantNack() && now >= r.nackAt()) {
+                sendPacket(r.origin(), new Message.Nack(r.originSeq(), name), null);
+                e.setValue(new Relay(r.originSeq(), r.origin(), false, r.nackAt(), r.expireAt()));
+            }
+            if (now >= r.expireAt()) {
+                it.remove();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ membership facts
+
+    private void onAlive(Message.Alive a, long now) {
+        if (a.metadata().encodedSize() > config.maxMetadataBytes() || a.name().isEmpty()
+                || a.name().length() > MAX_NAME_LENGTH) {
+            rejectedMessages++;
+            return;
+        }
+        if (a.name().equals(name)) {
+            if (localState == MemberState.LEAVING) {
+                return;
+            }
+            boolean mine = a.incarnation() == incarnation && a.address().equals(address)
+                    && a.metadata().equals(metadata);
+            if (a.incarnation() > incarnation || (a.incarnation() == incarnation && !mine)) {
+                refute(a.incarnation());
+            }
+            return;
+        }
+        int slot = table.find(a.name());
+        if (slot < 0) {
+            slot = table.add(a, a.incarnation(), MemberState.ALIVE, now);
+            table.addToProbeOrder(slot, random);
+            queue.add(a);
+            emit(MemberEvent.Type.JOINED, slot);
+            return;
+        }
+        Message.Alive current = table.identity(slot);
+        MemberState previous = table.state(slot);
+        boolean moved = !current.address().equals(a.address());
+        if (moved) {
+            if (!previous.isGone()) {
+                nameConflicts++; // a second live node claims this name: keep the first
+                return;
+            }
+            // the old owner is dead or gone: a restart elsewhere takes the name at once
+        } else if (a.incarnation() <= table.incarnation(slot)) {
+            return; // stale, including gossip about a dead member's earlier life
+        }
+        boolean wasTombstone = table.isTombstone(slot);
+        table.setIdentity(slot, a);
+        table.setIncarnation(slot, a.incarnation());
+        if (previous != MemberState.ALIVE || wasTombstone) {
+            table.setState(slot, MemberState.ALIVE, now);
+        }
+        if (previous.isGone()) {
+            table.addToProbeOrder(slot, random);
+        }
+        suspicions.remove(a.name());
+        queue.add(a);
+        if (previous.isGone()) {
+            emit(MemberEvent.Type.JOINED, slot);
+        } else if (previous == MemberState.SUSPECT) {
+            emit(MemberEvent.Type.ALIVE, slot);
+        } else if (moved || !current.metadata().equals(a.metadata())) {
+            emit(MemberEvent.Type.UPDATED, slot);
+        }
+    }
+
+    /** @param from the packet's sender, or null when the fact comes from this node or a push-pull */
+    private void onSuspect(Address from, Message.Suspect s, long now) {
+        int slot = table.find(s.name());
+        if (slot < 0) {
+            return;
+        }
+        if (s.incarnation() < table.incarnation(slot)) {
+            correctStaleRumour(from, slot);
+            return;
+        }
+        if (slot == selfSlot) {
+            if (localState != MemberState.LEAVING) {
+                refute(s.incarnation());
+            }
+            return;
+        }
+        Suspicion existing = suspicions.get(s.name());
+        if (existing != null) {
+            if (existing.confirm(s.from())) {
+                queue.add(s); // re-gossip, so others count this confirmation too
+            }
+            return;
+        }
+        if (table.state(slot) != MemberState.ALIVE) {
+            return;
+        }
+        table.setIncarnation(slot, s.incarnation());
+        table.setState(slot, MemberState.SUSPECT, now);
+        queue.add(s);
+        suspicionsStarted++;
+        int n = table.listedCount();
+        int k = config.lifeguard() ? config.suspicionMultiplier() - 2 : 0;
+        if (n - 2 < k) {
+            k = 0;
+        }
+        long min = config.suspicionMinNanos(n);
+        long max = config.lifeguard() ? config.suspicionMaxTimeoutMultiplier() * min : min;
+        suspicions.put(s.name(), new Suspicion(s.from(), s.incarnation(), Math.max(0, k), min, max, now));
+        emit(MemberEvent.Type.SUSPECT, slot);
+    }
+
+    private void onDead(Address from, Message.Dead d, long now) {
+        int slot = table.find(d.name());
+        if (slot < 0) {
+            return;
+        }
+        if (d.incarnation() < table.incarnation(slot)) {
+            correctStaleRumour(from, slot);
+            return;
+        }
+        if (slot == selfSlot) {
+            if (localState != MemberState.LEAVING) {
+                refute(d.incarnation());
+            }
+            return;
+        }
+        if (table.state(slot).isGone()) {
+            return;
+        }
+        table.setIncarnation(slot, d.incarnation());
+        table.setState(slot, d.isLeave() ? MemberState.LEFT : MemberState.DEAD, now);
+        suspicions.remove(d.name());
+        queue.add(d);
+        emit(d.isLeave() ? MemberEvent.Type.LEFT : MemberEvent.Type.DEAD, slot);
+    }
+
+    private void expireSuspicions(long now) {
+        if (suspicions.isEmpty()) {
+            return;
+        }
+        List<Map.Entry<String, Suspicion>> due = null;
+        for (Map.Entry<String, Suspicion> e : suspicions.entrySet()) {
+            if (now >= e.getValue().deadlineNanos()) {
+                if (due == null) {
+                    due = new ArrayList<>(2);
+                }
+                due.add(e);
+            }
+        }
+        if (due != null) {
+            for (Map.Entry<String, Suspicion> e : due) {
+                deathsDeclared++;
+                onDead(null, new Message.Dead(e.getKey(), e.getValue().incarnation, name), now);
+                suspicions.remove(e.getKey());
+            }
+        }
+    }
+
+    /**
+     * The sender gossips a suspicion or death older than the alive message this node holds: it
+     * missed the refutation, and every node that knows better would otherwise drop its rumour in
+     * silence, leaving its lone suspicion to run out (a false death, seen in simulation with 10%
+     * loss). Send it the current alive message directly. Plain SWIM and memberlist skip this.
+     */
+    private void correctStaleRumour(Address from, int slot) {
+        if (from == null || from.equals(address) || table.state(slot) != MemberState.ALIVE) {
+            return;
+        }
+        Message.Alive current = table.identity(slot);
+        if (current.incarnation() == table.incarnation(slot)) {
+            staleRumoursCorrected++;
+            sendPacket(from, current, null);
+        }
+    }
+
+    private void refute(int seen) {
+        incarnation = Math.max(incarnation, seen) + 1;
+        Message.Alive a = selfAlive();
+        table.setIdentity(selfSlot, a);
+        table.setIncarnation(selfSlot, incarnation);
+        queue.add(a);
+        refutations++;
+        if (config.lifeguard()) {
+            awareness.apply(1);
+        }
+    }
+
+    // ------------------------------------------------------------------ join, push-pull
+
+    /**
+     * Asks every seed: each one that answers learns of this node directly, which spreads a join
+     * storm's news over all seeds (asking one seed at a time left 1000 simulated nodes
+     * unconverged after 60 s, against 19 s this way).
+     */
+    private void sendJoin(long now) {
+        Message.PushPull request = new Message.PushPull(true, false,
+                List.of(new Message.PushPull.Entry(selfAlive(), incarnation, MemberState.ALIVE)));
+        for (Address seed : seeds) {
+            out.sendStream(seed, request);
+        }
+        nextJoinAt = now + config.joinRetryInterval().toNanos() * joinBackoff;
+        joinBackoff = Math.min(MAX_JOIN_BACKOFF, joinBackoff * 2);
+    }
+
+    private void pushPull() {
+        int n = pickRandom(1, aliveOther);
+        if (n == 1) {
+            out.sendStream(table.identity(picked[0]).address(), new Message.PushPull(false, false, snapshot(Set.of())));
+        }
+        // Serf's reconnect: also try one dead member, so the halves of a healed partition meet.
+        if (pickRandom(1, deadOther) == 1) {
+            out.sendStream(table.identity(picked[0]).address(), new Message.PushPull(false, false, snapshot(Set.of())));
+        }
+    }
+
+    private void onPushPull(Address from, Message.PushPull pp, long now) {
+        if (!pp.reply()) {
+            // Answer before merging, with tombstones the requester asked about, so a restarted
+            // node learns the incarnation of its previous life and outranks it.
+            Set<String> asked = Set.of();
+            if (pp.join()) {
+                asked = new HashSet<>();
+                for (Message.PushPull.Entry e : pp.entries()) {
+                    asked.add(e.identity().name());
+                }
+            }
+            out.sendStream(from, new Message.PushPull(pp.join(), true, snapshot(asked)));
+        }
+        for (Message.PushPull.Entry e : pp.entries()) {
+            Message.Alive id = e.identity();
+            switch (e.state()) {
+                case ALIVE, JOINING, LEAVING -> onAlive(id.incarnation() == e.incarnation() ? id
+                        : new Message.Alive(id.name(), id.address(), e.incarnation(), id.metadata()), now);
+                case LEFT -> onDead(null, new Message.Dead(id.name(), e.incarnation(), id.name()), now);
+                // A remote "dead" is only a suspicion here: this node lets the member refute first.
+                case DEAD, SUSPECT -> onSuspect(null, new Message.Suspect(id.name(), e.incarnation(), name), now);
+            }
+        }
+        if (localState == MemberState.JOINING) {
+            localState = MemberState.ALIVE;
+        }
+    }
+
+    private List<Message.PushPull.Entry> snapshot(Set<String> withTombstonesOf) {
+        List<Message.PushPull.Entry> entries = new ArrayList<>(table.listedCount());
+        for (int s = 0; s < table.highWater(); s++) {
+            if (!table.inUse(s)) {
+                continue;
+            }
+            if (table.isTombstone(s) && !withTombstonesOf.contains(table.identity(s).name())) {
+                continue;
+            }
+            MemberState st = s == selfSlot && localState == MemberState.LEAVING ? MemberState.LEFT : table.state(s);
+            entries.add(new Message.PushPull.Entry(table.identity(s), table.incarnation(s), st));
+        }
+        return List.copyOf(entries);
+    }
+
+    private void reap(long now) {
+        long retention = config.deadMemberRetention().toNanos();
+        long ttl = config.tombstoneTtl().toNanos();
+        for (int s = 0; s < table.highWater(); s++) {
+            if (s == selfSlot || !table.inUse(s) || !table.state(s).isGone()) {
+                continue;
+            }
+            long age = now - table.changedAtNanos(s);
+            if (age >= ttl) {
+                table.remove(s);
+            } else if (age >= retention) {
+                table.markTombstone(s);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    private void gossip() {
+        int n = pickRandom(config.gossipFanout(), gossipTarget);
+        int limit = config.retransmitLimit(table.listedCount());
+        for (int i = 0; i < n && !queue.isEmpty(); i++) {
+            List<Message> msgs = new ArrayList<>(8);
+            queue.fill(msgs, config.maxPacketBytes() - PACKET_HEADER_BYTES, MESSAGE_OVERHEAD_BYTES, limit,
+                    this::isCurrent);
+            if (!msgs.isEmpty()) {
+                out.sendPacket(table.identity(picked[i]).address(), msgs);
+            }
+        }
+    }
+
+    /** Sends {@code primary} (and {@code extra}, if any) with as much queued gossip as fits. */
+    private void sendPacket(Address to, Message primary, Message extra) {
+        List<Message> msgs = new ArrayList<>(8);
+        msgs.add(primary);
+        int used = PACKET_HEADER_BYTES + primary.encodedSize() + MESSAGE_OVERHEAD_BYTES;
+        if (extra != null) {
+            msgs.add(extra);
+            used += extra.encodedSize() + MESSAGE_OVERHEAD_BYTES;
+        }
+        if (!queue.isEmpty()) {
+            queue.fill(msgs, config.maxPacketBytes() - used, MESSAGE_OVERHEAD_BYTES,
+                    config.retransmitLimit(table.listedCount()), this::isCurrent);
+        }
+        out.sendPacket(to, msgs);
+    }
+
+    /** Whether a queued fact is still the newest this node knows about its member. */
+    private boolean isCurrent(Message m) {
+        return switch (m) {
+            case Message.Alive a -> {
+                int s = table.find(a.name());
+                yield s >= 0 && table.identity(s) == a && table.incarnation(s) == a.incarnation();
+            }
+            case Message.Suspect sus -> {
+                int s = table.find(sus.name());
+                yield s >= 0 && table.state(s) == MemberState.SUSPECT && table.incarnation(s) == sus.incarnation();
+            }
+            case Message.Dead d -> {
+                int s = table.find(d.name());
+                yield s >= 0 && table.state(s).isGone() && table.incarnation(s) == d.incarnation();
+            }
+            default -> true;
+        };
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /**
+     * Picks up to {@code k} distinct random slots passing {@code eligible} into {@link #picked}.
+     * Random draws first (cheap when most members qualify), then a reservoir-sampling scan.
+     */
+    private int pickRandom(int k, IntPredicate eligible) {
+        int hw = table.highWater();
+        int want = Math.min(k, picked.length);
+        int found = 0;
+        int attempts = 4 * want + 16;
+        draw:
+        for (int a = 0; a < attempts && found < want; a++) {
+            int s = random.nextInt(hw);
+            if (!table.inUse(s) || !eligible.test(s)) {
+                continue;
+            }
+            for (int i = 0; i < found; i++) {
+                if (picked[i] == s) {
+                    continue draw;
+                }
+            }
+            picked[found++] = s;
+        }
+        if (found == want) {
+            return found;
+        }
+        found = 0;
+        int seen = 0;
+        for (int s = 0; s < hw; s++) {
+            if (table.inUse(s) && eligible.test(s)) {
+                seen++;
+                if (found < want) {
+                    picked[found++] = s;
+                } else {
+                    int j = random.nextInt(seen);
+                    if (j < want) {
+                        picked[j] = s;
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    private boolean isProbeable(int s) {
+        if (s == selfSlot || table.isTombstone(s)) {
+            return false;
+        }
+        MemberState st = table.state(s);
+        return st == MemberState.ALIVE || st == MemberState.SUSPECT;
+    }
+
+    private boolean isGossipTarget(int s) {
+        if (s == selfSlot || table.isTombstone(s)) {
+            return false;
+        }
+        // Gossip to the recently dead too (until they become tombstones), so they can refute.
+        return table.state(s) != MemberState.LEFT;
+    }
+
+    private boolean isAliveOther(int s) {
+        return s != selfSlot && !table.isTombstone(s) && table.state(s) == MemberState.ALIVE;
+    }
+
+    private boolean isDeadOther(int s) {
+        return s != selfSlot && table.state(s) == MemberState.DEAD;
+    }
+
+    private Message.Alive selfAlive() {
+        return new Message.Alive(name, address, incarnation, metadata);
+    }
+
+    private void checkMetadata(Metadata m) {
+        Objects.requireNonNull(m, "metadata");
+        if (m.encodedSize() > config.maxMetadataBytes()) {
+            throw new IllegalArgumentException("metadata is " + m.encodedSize()
+                    + " bytes; the limit (max metadata bytes) is " + config.maxMetadataBytes());
+        }
+    }
+
+    private void emit(MemberEvent.Type type, int slot) {
+        out.event(new MemberEvent(type, table.snapshot(slot)));
+    }
+}

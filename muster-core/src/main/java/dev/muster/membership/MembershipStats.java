@@ -1,0 +1,20 @@
+package dev.muster.membership;
+
+/**
+ * Counters of one node's membership protocol since it started.
+ *
+ * @param probes probes started
+ * @param probeFailures probes that got no ack, direct or indirect
+ * @param suspicionsStarted members this node started to suspect (its own or gossiped)
+ * @param refutations suspicions about this node that it refuted
+ * @param deathsDeclared suspicions that timed out here
+ * @param nameConflicts alive messages refused because another live member holds the name
+ * @param rejectedMessages messages dropped as invalid (oversized metadata, unknown target)
+ * @param staleRumoursCorrected suspicions or deaths older than this node's knowledge, answered
+ *     with the current alive message to their sender
+ * @param broadcastsDropped gossip entries dropped because the queue was full
+ * @param awarenessScore the current local-health score (0 = healthy)
+ */
+public record MembershipStats(long probes, long probeFailures, long suspicionsStarted, long refutations,
+                              long deathsDeclared, long nameConflicts, long rejectedMessages, long staleRumoursCorrected,
+                              long broadcastsDropped, int awarenessScore) {}

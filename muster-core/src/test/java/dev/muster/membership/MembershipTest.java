@@ -1,0 +1,210 @@
+package dev.muster.membership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.muster.Address;
+import dev.muster.MemberEvent;
+import dev.muster.MemberState;
+import dev.muster.Metadata;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The state machine driven by hand, etcd-raft style: messages are delivered one by one over an
+ * in-memory wire, time is passed in. The simulator covers the same behaviour at scale.
+ */
+class MembershipTest {
+
+    private static final long MS = 1_000_000L;
+
+    /** Every node's outbox, delivering on request. */
+    private final class Wire {
+        final Map<Address, Membership> nodes = new HashMap<>();
+        final Map<Address, List<MemberEvent>> events = new HashMap<>();
+        final ArrayDeque<Object[]> inFlight = new ArrayDeque<>();
+        final List<Address> dropTo = new ArrayList<>();
+
+        Membership add(String name, int port, List<Address> seeds) {
+            Address a = new Address("127.0.0.1", port);
+            List<MemberEvent> ev = new ArrayList<>();
+            events.put(a, ev);
+            Membership m = new Membership(MembershipConfig.lan(), name, a, Metadata.EMPTY, 0,
+                    new SplittableRandom(port), new Outbox() {
+                        @Override public void sendPacket(Address to, List<Message> msgs) {
+                            for (Message msg : msgs) {
+                                inFlight.add(new Object[] {a, to, msg});
+                            }
+                        }
+
+                        @Override public void sendStream(Address to, Message msg) {
+                            inFlight.add(new Object[] {a, to, msg});
+                        }
+
+                        @Override public void event(MemberEvent e) {
+                            ev.add(e);
+                        }
+                    }, now);
+            nodes.put(a, m);
+            m.start(seeds, now);
+            return m;
+        }
+
+        void deliverAll() {
+            for (int guard = 0; guard < 10_000 && !inFlight.isEmpty(); guard++) {
+                Object[] p = inFlight.poll();
+                Membership to = nodes.get((Address) p[1]);
+                if (to != null && !dropTo.contains((Address) p[1])) {
+                    to.receive((Address) p[0], (Message) p[2], now);
+                }
+            }
+        }
+
+        void tickAll() {
+            for (Membership m : nodes.values()) {
+                m.tick(now);
+            }
+        }
+    }
+
+    private long now;
+    private Wire wire;
+    private Membership a;
+    private Membership b;
+
+    @BeforeEach
+    void twoNodes() {
+        now = 1_000 * MS;
+        wire = new Wire();
+        a = wire.add("a", 7001, List.of());
+        b = wire.add("b", 7002, List.of(new Address("127.0.0.1", 7001)));
+        assertThat(a.localState()).as("a node without other seeds is a cluster of one").isEqualTo(MemberState.ALIVE);
+        assertThat(b.localState()).isEqualTo(MemberState.JOINING);
+        wire.deliverAll();
+    }
+
+    @Test
+    void joinThroughASeedTeachesBothSides() {
+        assertThat(b.localState()).isEqualTo(MemberState.ALIVE);
+        assertThat(a.member("b").state()).isEqualTo(MemberState.ALIVE);
+        assertThat(b.member("a").state()).isEqualTo(MemberState.ALIVE);
+        assertThat(wire.events.get(a.address())).extracting(MemberEvent::type).containsExactly(MemberEvent.Type.JOINED);
+        assertThat(a.aliveCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aPingIsAckedWithItsSequenceNumberAndAPingForAnotherNameIsIgnored() {
+        List<Message> sent = new ArrayList<>();
+        Membership c = new Membership(MembershipConfig.lan(), "c", new Address("127.0.0.1", 7003), Metadata.EMPTY, 0,
+                new SplittableRandom(1), new Outbox() {
+                    @Override public void sendPacket(Address to, List<Message> msgs) { sent.addAll(msgs); }
+                    @Override public void sendStream(Address to, Message m) { }
+                    @Override public void event(MemberEvent e) { }
+                }, now);
+        c.start(List.of(), now);
+        c.receive(a.address(), new Message.Ping(42, "c", "a", a.address()), now);
+        assertThat(sent).first().isEqualTo(new Message.Ack(42, "c"));
+        sent.clear();
+        c.receive(a.address(), new Message.Ping(43, "old-owner", "a", a.address()), now);
+        assertThat(sent).isEmpty();
+        assertThat(c.stats().rejectedMessages()).isEqualTo(1);
+    }
+
+    @Test
+    void aSuspicionAboutItselfIsRefutedWithAHigherIncarnation() {
+        int before = b.incarnation();
+        b.receive(a.address(), new Message.Suspect("b", before, "a"), now);
+        assertThat(b.incarnation()).isEqualTo(before + 1);
+        assertThat(b.stats().refutations()).isEqualTo(1);
+        assertThat(b.stats().awarenessScore()).as("refuting raises the local health score").isEqualTo(1);
+        a.receive(b.address(), new Message.Suspect("b", before, "a"), now);
+        assertThat(a.member("b").state()).isEqualTo(MemberState.SUSPECT);
+        // b's refutation reaches a piggybacked on the next packet it sends
+        b.receive(a.address(), new Message.Ping(7, "b", "a", a.address()), now);
+        wire.deliverAll();
+        assertThat(a.member("b").state()).isEqualTo(MemberState.ALIVE);
+        assertThat(a.member("b").incarnation()).isEqualTo(before + 1);
+        assertThat(wire.events.get(a.address())).extracting(MemberEvent::type)
+                .containsExactly(MemberEvent.Type.JOINED, MemberEvent.Type.SUSPECT, MemberEvent.Type.ALIVE);
+    }
+
+    @Test
+    void staleAliveIsIgnoredAndASecondLiveOwnerOfANameIsRefused() {
+        a.receive(b.address(), new Message.Alive("b", b.address(), -1 + b.incarnation(), Metadata.EMPTY), now);
+        assertThat(a.member("b").incarnation()).isEqualTo(b.incarnation());
+        a.receive(b.address(), new Message.Alive("b", new Address("127.0.0.1", 9999), 50, Metadata.EMPTY), now);
+        assertThat(a.member("b").address()).isEqualTo(b.address());
+        assertThat(a.stats().nameConflicts()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeadMemberRestartedAtANewAddressIsAcceptedAtOnce() {
+        a.receive(b.address(), new Message.Dead("b", b.incarnation(), "a"), now);
+        assertThat(a.member("b").state()).isEqualTo(MemberState.DEAD);
+        Address moved = new Address("127.0.0.1", 7010);
+        a.receive(moved, new Message.Alive("b", moved, 0, Metadata.EMPTY), now);
+        assertThat(a.member("b").state()).isEqualTo(MemberState.ALIVE);
+        assertThat(a.member("b").address()).isEqualTo(moved);
+        // stale gossip about the old life cannot take the name back
+        a.receive(b.address(), new Message.Alive("b", b.address(), 5, Metadata.EMPTY), now);
+        assertThat(a.member("b").address()).isEqualTo(moved);
+    }
+
+    @Test
+    void staleGossipCannotResurrectADeadMember() {
+        int inc = b.incarnation();
+        a.receive(b.address(), new Message.Dead("b", inc, "a"), now);
+        a.receive(b.address(), new Message.Alive("b", b.address(), inc, Metadata.EMPTY), now);
+        assertThat(a.member("b").state()).isEqualTo(MemberState.DEAD);
+        now += 31_000 * MS;
+        a.tick(now);
+        assertThat(a.member("b")).as("after the retention the dead member becomes a tombstone").isNull();
+        a.receive(b.address(), new Message.Alive("b", b.address(), inc, Metadata.EMPTY), now);
+        assertThat(a.member("b")).as("the tombstone still blocks the stale incarnation").isNull();
+        a.receive(b.address(), new Message.Alive("b", b.address(), inc + 1, Metadata.EMPTY), now);
+        assertThat(a.member("b").state()).isEqualTo(MemberState.ALIVE);
+    }
+
+    @Test
+    void gracefulLeaveIsSeenAsLeftNotDead() {
+        b.leave(now);
+        assertThat(b.localState()).isIn(MemberState.LEAVING, MemberState.LEFT);
+        wire.deliverAll();
+        assertThat(a.member("b").state()).isEqualTo(MemberState.LEFT);
+        assertThat(wire.events.get(a.address())).extracting(MemberEvent::type).contains(MemberEvent.Type.LEFT)
+                .doesNotContain(MemberEvent.Type.DEAD);
+    }
+
+    @Test
+    void anUnansweredProbeLeadsToSuspicionThenDeath() {
+        wire.dropTo.add(b.address());
+        for (int i = 0; i < 80 && a.member("b").state() != MemberState.DEAD; i++) {
+            now = Math.max(now + MS, a.nextDeadlineNanos());
+            a.tick(now);
+            wire.deliverAll();
+        }
+        assertThat(a.member("b").state()).isEqualTo(MemberState.DEAD);
+        assertThat(a.stats().probeFailures()).isPositive();
+        assertThat(a.stats().deathsDeclared()).isEqualTo(1);
+    }
+
+    @Test
+    void metadataOverTheCapIsRefusedWithTheNumbers() {
+        String big = "x".repeat(600);
+        assertThatThrownBy(() -> a.updateMetadata(Metadata.of(Map.of("k", big)), now))
+                .hasMessageContaining("metadata is 6")
+                .hasMessageContaining("the limit (max metadata bytes) is 512");
+        a.updateMetadata(Metadata.of(Map.of("role", "worker")), now);
+        wire.deliverAll();
+        a.tick(now + 300 * MS);
+        wire.deliverAll();
+        assertThat(b.member("a").metadata().get("role")).isEqualTo("worker");
+        assertThat(wire.events.get(b.address())).extracting(MemberEvent::type).contains(MemberEvent.Type.UPDATED);
+    }
+}
