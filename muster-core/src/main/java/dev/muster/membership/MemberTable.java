@@ -22,8 +22,12 @@ final class MemberTable {
 
     private static final byte TOMBSTONE_FLAG = (byte) 0x80;
 
-    private int[] index = new int[16];        // slot + 1; 0 = empty
+    private long[] index = new long[16];      // (mixed hash << 32) | (slot + 1); 0 = empty
     private Message.Alive[] identity = new Message.Alive[8];
+    private String[] names = new String[8];    // identity[slot].name(), kept flat for find()
+    private int[] hashes = new int[8];         // mixed hash of names[slot], for rehash and removal
+    private long[] versions = new long[8];     // bumped on every change of the slot
+    private long versionCounter;
     private int[] incarnation = new int[8];
     private byte[] state = new byte[8];        // MemberState ordinal | TOMBSTONE_FLAG
     private long[] changedAtNanos = new long[8];
@@ -64,16 +68,33 @@ final class MemberTable {
     }
 
     int find(String name) {
+        int h = mix(name.hashCode());
         int mask = index.length - 1;
-        for (int i = mix(name.hashCode()) & mask; ; i = (i + 1) & mask) {
-            int v = index[i];
+        for (int i = h & mask; ; i = (i + 1) & mask) {
+            long v = index[i];
             if (v == 0) {
                 return -1;
             }
-            if (identity[v - 1].name().equals(name)) {
-                return v - 1;
+            if ((int) (v >>> 32) == h) {
+                int slot = (int) v - 1;
+                String candidate = names[slot];
+                if (candidate == name || candidate.equals(name)) {
+                    return slot;
+                }
             }
         }
+    }
+
+    /**
+     * A number that changes whenever anything about the slot changes, and is never reused, so
+     * a queued fact can tell in one array read whether it is still the newest.
+     */
+    long version(int slot) {
+        return versions[slot];
+    }
+
+    private void touch(int slot) {
+        versions[slot] = ++versionCounter;
     }
 
     int add(Message.Alive alive, int inc, MemberState st, long nowNanos) {
@@ -88,15 +109,21 @@ final class MemberTable {
             if (slot == identity.length) {
                 int cap = identity.length * 2;
                 identity = Arrays.copyOf(identity, cap);
+                names = Arrays.copyOf(names, cap);
+                hashes = Arrays.copyOf(hashes, cap);
+                versions = Arrays.copyOf(versions, cap);
                 incarnation = Arrays.copyOf(incarnation, cap);
                 state = Arrays.copyOf(state, cap);
                 changedAtNanos = Arrays.copyOf(changedAtNanos, cap);
             }
         }
         identity[slot] = alive;
+        names[slot] = alive.name();
+        hashes[slot] = mix(alive.name().hashCode());
         incarnation[slot] = inc;
         state[slot] = (byte) st.ordinal();
         changedAtNanos[slot] = nowNanos;
+        touch(slot);
         if (st == MemberState.ALIVE) {
             aliveCount++;
         }
@@ -106,16 +133,15 @@ final class MemberTable {
     }
 
     void remove(int slot) {
-        String name = identity[slot].name();
         int mask = index.length - 1;
-        int i = mix(name.hashCode()) & mask;
-        while (index[i] != slot + 1) {
+        int i = hashes[slot] & mask;
+        while ((int) index[i] != slot + 1) {
             i = (i + 1) & mask;
         }
         // backward-shift deletion keeps every probe sequence unbroken
         int hole = i;
         for (int j = (hole + 1) & mask; index[j] != 0; j = (j + 1) & mask) {
-            int home = mix(identity[index[j] - 1].name().hashCode()) & mask;
+            int home = (int) (index[j] >>> 32) & mask;
             boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
             if (movable) {
                 index[hole] = index[j];
@@ -130,6 +156,8 @@ final class MemberTable {
             tombstoneCount--;
         }
         identity[slot] = null;
+        names[slot] = null;
+        touch(slot);
         size--;
         if (freeCount == freeSlots.length) {
             freeSlots = Arrays.copyOf(freeSlots, freeSlots.length * 2);
@@ -143,6 +171,7 @@ final class MemberTable {
 
     void setIdentity(int slot, Message.Alive alive) {
         identity[slot] = alive; // same name: the index stays valid
+        touch(slot);
     }
 
     int incarnation(int slot) {
@@ -151,6 +180,7 @@ final class MemberTable {
 
     void setIncarnation(int slot, int inc) {
         incarnation[slot] = inc;
+        touch(slot);
     }
 
     MemberState state(int slot) {
@@ -182,6 +212,7 @@ final class MemberTable {
         }
         state[slot] = (byte) st.ordinal();
         changedAtNanos[slot] = nowNanos;
+        touch(slot);
     }
 
     long changedAtNanos(int slot) {
@@ -257,15 +288,15 @@ final class MemberTable {
 
     private void insertIndex(int slot) {
         int mask = index.length - 1;
-        int i = mix(identity[slot].name().hashCode()) & mask;
+        int i = hashes[slot] & mask;
         while (index[i] != 0) {
             i = (i + 1) & mask;
         }
-        index[i] = slot + 1;
+        index[i] = ((long) hashes[slot] << 32) | (slot + 1);
     }
 
     private void rehash(int capacity) {
-        index = new int[capacity];
+        index = new long[capacity];
         for (int s = 0; s < highWater; s++) {
             if (identity[s] != null) {
                 insertIndex(s);

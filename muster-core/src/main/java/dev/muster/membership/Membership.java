@@ -51,6 +51,8 @@ public final class Membership {
     static final int PACKET_HEADER_BYTES = 4;
     /** Per message in a compound packet: type and length prefix. */
     static final int MESSAGE_OVERHEAD_BYTES = 3;
+    /** Messages a full packet usually holds (about 25 alive messages of 50 bytes in 1400). */
+    private static final int PACKET_LIST_CAPACITY = 32;
     /** Longest member name accepted. */
     public static final int MAX_NAME_LENGTH = 128;
     /** The join backoff stops doubling at this multiple of the join retry interval. */
@@ -115,6 +117,7 @@ public final class Membership {
     private final IntPredicate gossipTarget = this::isGossipTarget;
     private final IntPredicate aliveOther = this::isAliveOther;
     private final IntPredicate deadOther = this::isDeadOther;
+    private final BroadcastQueue.Currency currency = (slot, version) -> table.version(slot) == version;
 
     /** A ping-req this node runs on behalf of another. */
     private record Relay(long originSeq, Address origin, boolean wantNack, long nackAt, long expireAt) {}
@@ -272,7 +275,7 @@ public final class Membership {
         localState = MemberState.LEAVING;
         leaveMessage = new Message.Dead(name, incarnation, name);
         table.setState(selfSlot, MemberState.LEFT, nowNanos);
-        queue.add(leaveMessage);
+        enqueue(selfSlot, leaveMessage);
         gossip();
         if (!queue.contains(leaveMessage) || table.listedCount() <= 1) {
             localState = MemberState.LEFT;
@@ -287,7 +290,7 @@ public final class Membership {
         Message.Alive a = selfAlive();
         table.setIdentity(selfSlot, a);
         table.setIncarnation(selfSlot, incarnation);
-        queue.add(a);
+        enqueue(selfSlot, a);
     }
 
     // ------------------------------------------------------------------ reads
@@ -488,7 +491,7 @@ public final class Membership {
         if (slot < 0) {
             slot = table.add(a, a.incarnation(), MemberState.ALIVE, now);
             table.addToProbeOrder(slot, random);
-            queue.add(a);
+            enqueue(slot, a);
             emit(MemberEvent.Type.JOINED, slot);
             return;
         }
@@ -514,7 +517,7 @@ public final class Membership {
             table.addToProbeOrder(slot, random);
         }
         suspicions.remove(a.name());
-        queue.add(a);
+        enqueue(slot, a);
         if (previous.isGone()) {
             emit(MemberEvent.Type.JOINED, slot);
         } else if (previous == MemberState.SUSPECT) {
@@ -543,7 +546,7 @@ public final class Membership {
         Suspicion existing = suspicions.get(s.name());
         if (existing != null) {
             if (existing.confirm(s.from())) {
-                queue.add(s); // re-gossip, so others count this confirmation too
+                enqueue(slot, s); // re-gossip, so others count this confirmation too
             }
             return;
         }
@@ -552,7 +555,7 @@ public final class Membership {
         }
         table.setIncarnation(slot, s.incarnation());
         table.setState(slot, MemberState.SUSPECT, now);
-        queue.add(s);
+        enqueue(slot, s);
         suspicionsStarted++;
         int n = table.listedCount();
         int k = config.lifeguard() ? config.suspicionMultiplier() - 2 : 0;
@@ -586,7 +589,7 @@ public final class Membership {
         table.setIncarnation(slot, d.incarnation());
         table.setState(slot, d.isLeave() ? MemberState.LEFT : MemberState.DEAD, now);
         suspicions.remove(d.name());
-        queue.add(d);
+        enqueue(slot, d);
         emit(d.isLeave() ? MemberEvent.Type.LEFT : MemberEvent.Type.DEAD, slot);
     }
 
@@ -634,7 +637,7 @@ public final class Membership {
         Message.Alive a = selfAlive();
         table.setIdentity(selfSlot, a);
         table.setIncarnation(selfSlot, incarnation);
-        queue.add(a);
+        enqueue(selfSlot, a);
         refutations++;
         if (config.lifeguard()) {
             awareness.apply(1);
@@ -734,18 +737,18 @@ public final class Membership {
         int n = pickRandom(config.gossipFanout(), gossipTarget);
         int limit = config.retransmitLimit(table.listedCount());
         for (int i = 0; i < n && !queue.isEmpty(); i++) {
-            List<Message> msgs = new ArrayList<>(8);
-            queue.fill(msgs, config.maxPacketBytes() - PACKET_HEADER_BYTES, MESSAGE_OVERHEAD_BYTES, limit,
-                    this::isCurrent);
+            List<Message> msgs = new ArrayList<>(PACKET_LIST_CAPACITY);
+            int used = queue.fill(msgs, config.maxPacketBytes() - PACKET_HEADER_BYTES, MESSAGE_OVERHEAD_BYTES, limit,
+                    currency);
             if (!msgs.isEmpty()) {
-                out.sendPacket(table.identity(picked[i]).address(), msgs);
+                out.sendPacket(table.identity(picked[i]).address(), msgs, PACKET_HEADER_BYTES + used);
             }
         }
     }
 
     /** Sends {@code primary} (and {@code extra}, if any) with as much queued gossip as fits. */
     private void sendPacket(Address to, Message primary, Message extra) {
-        List<Message> msgs = new ArrayList<>(8);
+        List<Message> msgs = new ArrayList<>(PACKET_LIST_CAPACITY);
         msgs.add(primary);
         int used = PACKET_HEADER_BYTES + primary.encodedSize() + MESSAGE_OVERHEAD_BYTES;
         if (extra != null) {
@@ -753,29 +756,15 @@ public final class Membership {
             used += extra.encodedSize() + MESSAGE_OVERHEAD_BYTES;
         }
         if (!queue.isEmpty()) {
-            queue.fill(msgs, config.maxPacketBytes() - used, MESSAGE_OVERHEAD_BYTES,
-                    config.retransmitLimit(table.listedCount()), this::isCurrent);
+            used += queue.fill(msgs, config.maxPacketBytes() - used, MESSAGE_OVERHEAD_BYTES,
+                    config.retransmitLimit(table.listedCount()), currency);
         }
-        out.sendPacket(to, msgs);
+        out.sendPacket(to, msgs, used);
     }
 
-    /** Whether a queued fact is still the newest this node knows about its member. */
-    private boolean isCurrent(Message m) {
-        return switch (m) {
-            case Message.Alive a -> {
-                int s = table.find(a.name());
-                yield s >= 0 && table.identity(s) == a && table.incarnation(s) == a.incarnation();
-            }
-            case Message.Suspect sus -> {
-                int s = table.find(sus.name());
-                yield s >= 0 && table.state(s) == MemberState.SUSPECT && table.incarnation(s) == sus.incarnation();
-            }
-            case Message.Dead d -> {
-                int s = table.find(d.name());
-                yield s >= 0 && table.state(s).isGone() && table.incarnation(s) == d.incarnation();
-            }
-            default -> true;
-        };
+    /** Queues a fact about the member in {@code slot}, as of the slot's current version. */
+    private void enqueue(int slot, Message fact) {
+        queue.add(fact, slot, table.version(slot));
     }
 
     // ------------------------------------------------------------------ helpers

@@ -11,8 +11,13 @@ import java.util.List;
  */
 public interface Outbox {
 
-    /** Send one datagram holding these messages (already sized to fit {@code maxPacketBytes}). */
-    void sendPacket(Address to, List<Message> messages);
+    /**
+     * Send one datagram holding these messages, packed to fit {@code maxPacketBytes}.
+     *
+     * @param payloadBytes the packet's size as the core packed it (protobuf framing included);
+     *     a simulator counts it as traffic, a transport may use it to size its buffer
+     */
+    void sendPacket(Address to, List<Message> messages, int payloadBytes);
 
     /** Send one message over a reliable stream (push-pull). */
     void sendStream(Address to, Message message);

@@ -37,7 +37,7 @@ class MembershipTest {
             events.put(a, ev);
             Membership m = new Membership(MembershipConfig.lan(), name, a, Metadata.EMPTY, 0,
                     new SplittableRandom(port), new Outbox() {
-                        @Override public void sendPacket(Address to, List<Message> msgs) {
+                        @Override public void sendPacket(Address to, List<Message> msgs, int bytes) {
                             for (Message msg : msgs) {
                                 inFlight.add(new Object[] {a, to, msg});
                             }
@@ -103,7 +103,7 @@ class MembershipTest {
         List<Message> sent = new ArrayList<>();
         Membership c = new Membership(MembershipConfig.lan(), "c", new Address("127.0.0.1", 7003), Metadata.EMPTY, 0,
                 new SplittableRandom(1), new Outbox() {
-                    @Override public void sendPacket(Address to, List<Message> msgs) { sent.addAll(msgs); }
+                    @Override public void sendPacket(Address to, List<Message> msgs, int bytes) { sent.addAll(msgs); }
                     @Override public void sendStream(Address to, Message m) { }
                     @Override public void event(MemberEvent e) { }
                 }, now);

@@ -104,8 +104,8 @@ public final class Simulation {
         }
 
         @Override
-        public void sendPacket(Address to, List<Message> messages) {
-            Simulation.this.sendPacket(this, to, messages);
+        public void sendPacket(Address to, List<Message> messages, int payloadBytes) {
+            Simulation.this.sendPacket(this, to, messages, payloadBytes);
         }
 
         @Override
@@ -440,13 +440,9 @@ public final class Simulation {
         }
     }
 
-    private void sendPacket(Node from, Address to, List<Message> messages) {
-        int bytes = DATAGRAM_HEADER_BYTES + 4;
-        for (Message m : messages) {
-            bytes += m.encodedSize() + 3;
-        }
+    private void sendPacket(Node from, Address to, List<Message> messages, int payloadBytes) {
         packetsSent++;
-        bytesSent += bytes;
+        bytesSent += DATAGRAM_HEADER_BYTES + payloadBytes;
         Node target = byAddress.get(to);
         if (target == null || cut(from.index, target.index) || random.nextDouble() < loss) {
             return;
