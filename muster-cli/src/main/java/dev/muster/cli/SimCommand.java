@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
         description = {
             "Run the SWIM + Lifeguard membership protocol for N simulated nodes on a virtual clock.",
             "Nodes start together and join through three seeds; crashes and stalls are spread over",
-            "the middle of the run (20%..70% of the duration). The same --seed replays the same run."},
+            "the middle of the run (20%%..70%% of the duration). The same --seed replays the same run."},
         sortOptions = false)
 final class SimCommand implements Callable<Integer> {
 

@@ -97,6 +97,9 @@ public final class Membership {
     private boolean indirectSent;
     private int expectedNacks;
     private int nacks;
+    private boolean probeRefused;
+    /** Set while a stream message is handled: refutations and corrections answer on a stream. */
+    private Address streamReplyTo;
 
     private long nextProbeAt;
     private long nextGossipAt;
@@ -192,6 +195,50 @@ public final class Membership {
             case Message.Suspect s -> onSuspect(from, s, nowNanos);
             case Message.Dead d -> onDead(from, d, nowNanos);
             case Message.PushPull pp -> onPushPull(from, pp, nowNanos);
+        }
+    }
+
+    /**
+     * The driver reports that a stream connection to {@code to} was refused: the host answered,
+     * but nothing listens on that port, so the process there is gone. Refusal is evidence, not
+     * proof: it shortens this node's suspicion of the probe target (see
+     * {@link MembershipConfig#refusedSuspicionTimeout()}) and changes nothing else. Timeouts
+     * and unreachable hosts are not refusals and must not be reported.
+     */
+    public void refused(Address to, long nowNanos) {
+        if (probing && to.equals(probeTargetAddress)) {
+            probeRefused = true;
+        }
+        for (Map.Entry<String, Suspicion> e : suspicions.entrySet()) {
+            Suspicion s = e.getValue();
+            if (s.lastChanceSent() && !s.refused()) {
+                int slot = table.find(e.getKey());
+                if (slot >= 0 && table.identity(slot).address().equals(to)) {
+                    s.refusedUntil(nowNanos); // the last-chance check was refused: it is gone
+                }
+            }
+        }
+    }
+
+    /**
+     * Handles one message that arrived over a stream. A ping is answered over a stream too (the
+     * TCP fallback probe exists because datagrams get lost); everything else is as
+     * {@link #receive}.
+     */
+    public void receiveStream(Address from, Message message, long nowNanos) {
+        if (message instanceof Message.Ping p) {
+            if (localState != MemberState.LEFT && p.target().equals(name)) {
+                out.sendStream(from, new Message.Ack(p.seq(), name));
+            } else {
+                rejectedMessages++;
+            }
+            return;
+        }
+        streamReplyTo = from;
+        try {
+            receive(from, message, nowNanos);
+        } finally {
+            streamReplyTo = null;
         }
     }
 
@@ -380,6 +427,7 @@ public final class Membership {
         indirectSent = false;
         expectedNacks = 0;
         nacks = 0;
+        probeRefused = false;
         Message buddy = config.lifeguard() && table.state(slot) == MemberState.SUSPECT
                 ? new Message.Suspect(target.name(), table.incarnation(slot), name)
                 : null;
@@ -395,6 +443,9 @@ public final class Membership {
             sendPacket(table.identity(picked[i]).address(), req, null);
         }
         expectedNacks = config.lifeguard() ? n : 0;
+        // memberlist's TCP fallback: a stream ping gets through where datagrams are lost, and a
+        // refused connection tells the driver at once that nothing listens there any more.
+        out.sendStream(probeTargetAddress, new Message.Ping(probeSeq, probeTarget, name, address));
     }
 
     private void probeFailed(long now) {
@@ -406,6 +457,10 @@ public final class Membership {
         int slot = table.find(probeTarget);
         if (slot >= 0 && table.identity(slot).address().equals(probeTargetAddress)) {
             onSuspect(null, new Message.Suspect(probeTarget, table.incarnation(slot), name), now);
+            Suspicion suspicion = suspicions.get(probeTarget);
+            if (probeRefused && suspicion != null) {
+                suspicion.refusedUntil(now + config.refusedSuspicionTimeout().toNanos());
+            }
             if (config.lifeguard()) {
                 // Buddy system: probe the suspect again soon; that ping tells it it is suspected,
                 // so it refutes, or answers with the alive message this node missed.
@@ -608,8 +663,18 @@ public final class Membership {
         }
         if (due != null) {
             for (Map.Entry<String, Suspicion> e : due) {
+                Suspicion s = e.getValue();
+                int slot = table.find(e.getKey());
+                if (config.lifeguard() && !s.refused() && !s.lastChanceSent() && slot >= 0) {
+                    // Last chance (buddy system over a stream): gossip may have lost the member's
+                    // refutation on its way here. Tell the member directly; a live one answers
+                    // with its refutation or current alive message, a gone one refuses.
+                    s.lastChance(now + awareness.scale(probeTimeoutNanos));
+                    out.sendStream(table.identity(slot).address(), new Message.Suspect(e.getKey(), s.incarnation, name));
+                    continue;
+                }
                 deathsDeclared++;
-                onDead(null, new Message.Dead(e.getKey(), e.getValue().incarnation, name), now);
+                onDead(null, new Message.Dead(e.getKey(), s.incarnation, name), now);
                 suspicions.remove(e.getKey());
             }
         }
@@ -628,7 +693,11 @@ public final class Membership {
         Message.Alive current = table.identity(slot);
         if (current.incarnation() == table.incarnation(slot)) {
             staleRumoursCorrected++;
-            sendPacket(from, current, null);
+            if (streamReplyTo != null) {
+                out.sendStream(streamReplyTo, current);
+            } else {
+                sendPacket(from, current, null);
+            }
         }
     }
 
@@ -638,6 +707,9 @@ public final class Membership {
         table.setIdentity(selfSlot, a);
         table.setIncarnation(selfSlot, incarnation);
         enqueue(selfSlot, a);
+        if (streamReplyTo != null) {
+            out.sendStream(streamReplyTo, a); // the accuser asked directly: answer directly
+        }
         refutations++;
         if (config.lifeguard()) {
             awareness.apply(1);

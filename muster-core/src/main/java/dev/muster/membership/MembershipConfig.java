@@ -52,6 +52,11 @@ import java.util.List;
  *     dropped (push-pull repairs what they carried). LAN 1024.
  * @param maxPendingRelays bound of indirect probes this node runs for others at once; more
  *     requests are ignored. LAN 256.
+ * @param refusedSuspicionTimeout when a probe's target refused a stream connection (nothing
+ *     listens there: the process is gone) and no indirect probe reached it either, this node's
+ *     suspicion of it runs out after this instead of the formula's timeout. Refusal is strong
+ *     evidence but not proof, so the member still gets this long to refute. A stalled or
+ *     partitioned process does not refuse, so this never shortens their suspicion. LAN 500ms.
  * @param lifeguard the three Lifeguard refinements (local health, dynamic suspicion timeout,
  *     buddy system, plus nacks); off gives plain SWIM with a fixed timeout of min, for comparison.
  */
@@ -74,6 +79,7 @@ public record MembershipConfig(
         int awarenessMax,
         int maxQueuedBroadcasts,
         int maxPendingRelays,
+        Duration refusedSuspicionTimeout,
         boolean lifeguard) {
 
     /** Defaults for a LAN, as in ARCHITECTURE.md. */
@@ -92,6 +98,7 @@ public record MembershipConfig(
                 .suspicionMultiplier(3)
                 .pushPullInterval(Duration.ofSeconds(15))
                 .deadMemberRetention(Duration.ofSeconds(15))
+                .refusedSuspicionTimeout(Duration.ofMillis(250))
                 .build();
     }
 
@@ -105,6 +112,7 @@ public record MembershipConfig(
                 .suspicionMultiplier(6)
                 .pushPullInterval(Duration.ofSeconds(60))
                 .deadMemberRetention(Duration.ofSeconds(60))
+                .refusedSuspicionTimeout(Duration.ofSeconds(2))
                 .build();
     }
 
@@ -143,6 +151,7 @@ public record MembershipConfig(
         b.awarenessMax = awarenessMax;
         b.maxQueuedBroadcasts = maxQueuedBroadcasts;
         b.maxPendingRelays = maxPendingRelays;
+        b.refusedSuspicionTimeout = refusedSuspicionTimeout;
         b.lifeguard = lifeguard;
         return b;
     }
@@ -188,6 +197,7 @@ public record MembershipConfig(
         private int awarenessMax = 8;
         private int maxQueuedBroadcasts = 1024;
         private int maxPendingRelays = 256;
+        private Duration refusedSuspicionTimeout = Duration.ofMillis(500);
         private boolean lifeguard = true;
 
         private Builder() {}
@@ -210,6 +220,7 @@ public record MembershipConfig(
         public Builder awarenessMax(int v) { awarenessMax = v; return this; }
         public Builder maxQueuedBroadcasts(int v) { maxQueuedBroadcasts = v; return this; }
         public Builder maxPendingRelays(int v) { maxPendingRelays = v; return this; }
+        public Builder refusedSuspicionTimeout(Duration v) { refusedSuspicionTimeout = v; return this; }
         public Builder lifeguard(boolean v) { lifeguard = v; return this; }
 
         /**
@@ -224,6 +235,7 @@ public record MembershipConfig(
             positive(errors, "dead member retention", deadMemberRetention);
             positive(errors, "tombstone TTL", tombstoneTtl);
             positive(errors, "join retry interval", joinRetryInterval);
+            positive(errors, "refused suspicion timeout", refusedSuspicionTimeout);
             if (errors.isEmpty()) {
                 if (probeTimeout.compareTo(probeInterval) >= 0) {
                     errors.add("probe timeout (" + fmt(probeTimeout) + ") must be shorter than the probe interval ("
@@ -256,7 +268,8 @@ public record MembershipConfig(
             return new MembershipConfig(probeInterval, probeTimeout, indirectChecks, gossipInterval, gossipFanout,
                     retransmitMultiplier, suspicionMultiplier, suspicionMaxTimeoutMultiplier, pushPullInterval,
                     deadMemberRetention, tombstoneTtl, joinRetryInterval, maxPacketBytes, maxMessageBytes,
-                    maxMetadataBytes, awarenessMax, maxQueuedBroadcasts, maxPendingRelays, lifeguard);
+                    maxMetadataBytes, awarenessMax, maxQueuedBroadcasts, maxPendingRelays, refusedSuspicionTimeout,
+                    lifeguard);
         }
 
         private static void positive(List<String> errors, String setting, Duration d) {

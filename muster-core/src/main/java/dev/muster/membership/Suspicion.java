@@ -14,6 +14,10 @@ package dev.muster.membership;
  * several members fails the member quickly. With {@code k == 0} (too few members to confirm)
  * the timeout is {@code min}. Plain SWIM is {@code k == 0} too.
  *
+ * <p>When the timer runs out without refusal evidence, the node gives the member one last chance
+ * (see {@code Membership}): the suspicion goes to it over a stream and the timer runs one more
+ * probe timeout.
+ *
  * <p>Confined to the node's loop thread.
  */
 final class Suspicion {
@@ -27,6 +31,8 @@ final class Suspicion {
     final int incarnation;
     private int confirmations;
     private long deadlineNanos;
+    private boolean refused;
+    private boolean lastChanceSent;
 
     /**
      * @param from the first accuser; it is not counted as a confirmation
@@ -60,6 +66,31 @@ final class Suspicion {
         confirmers[confirmations] = from;
         deadlineNanos = startNanos + timeoutNanos(confirmations, k, minNanos, maxNanos);
         return true;
+    }
+
+    /**
+     * Brings the deadline forward to {@code deadline} if that is sooner: the member refused a
+     * connection, strong evidence that it is gone, so no last-chance check follows.
+     */
+    void refusedUntil(long deadline) {
+        deadlineNanos = Math.min(deadlineNanos, deadline);
+        refused = true;
+    }
+
+    /** Whether the member refused a connection during this suspicion. */
+    boolean refused() {
+        return refused;
+    }
+
+    /** Whether the last-chance check has been sent (it is sent at most once). */
+    boolean lastChanceSent() {
+        return lastChanceSent;
+    }
+
+    /** The timer ran out: give the member until {@code deadline} to answer a direct check. */
+    void lastChance(long deadline) {
+        lastChanceSent = true;
+        deadlineNanos = deadline;
     }
 
     long deadlineNanos() {

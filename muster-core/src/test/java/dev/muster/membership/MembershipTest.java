@@ -194,6 +194,84 @@ class MembershipTest {
         assertThat(a.stats().deathsDeclared()).isEqualTo(1);
     }
 
+    /** Ticks {@code a} while b is unreachable; returns {suspected at, dead at} in ns. */
+    private long[] failB(boolean reportRefusal) {
+        wire.dropTo.add(b.address());
+        long suspectedAt = -1;
+        for (int i = 0; i < 200 && a.member("b").state() != MemberState.DEAD; i++) {
+            now = Math.max(now + MS, a.nextDeadlineNanos());
+            a.tick(now);
+            if (reportRefusal) {
+                a.refused(b.address(), now); // what the driver reports when the stream ping is refused
+            }
+            wire.deliverAll();
+            if (suspectedAt < 0 && a.member("b").state() == MemberState.SUSPECT) {
+                suspectedAt = now;
+            }
+        }
+        return new long[] {suspectedAt, now};
+    }
+
+    @Test
+    void aRefusedConnectionShortensTheProbersSuspicionToTheRefusedTimeout() {
+        long[] t = failB(true);
+        assertThat(a.member("b").state()).isEqualTo(MemberState.DEAD);
+        assertThat(t[1] - t[0]).as("suspicion with refusal evidence, ns")
+                .isLessThanOrEqualTo(MembershipConfig.lan().refusedSuspicionTimeout().toNanos() + MS);
+    }
+
+    @Test
+    void withoutRefusalTheSuspicionRunsItsFullMinimum() {
+        long[] t = failB(false);
+        assertThat(a.member("b").state()).isEqualTo(MemberState.DEAD);
+        assertThat(t[1] - t[0]).as("suspicion without refusal, ns")
+                .isGreaterThanOrEqualTo(MembershipConfig.lan().suspicionMinNanos(2));
+    }
+
+    @Test
+    void anExpiredSuspicionGetsALastChanceOverAStreamBeforeDeath() {
+        List<Object[]> streamsToB = new ArrayList<>();
+        wire.dropTo.add(b.address());
+        for (int i = 0; i < 200 && a.member("b").state() != MemberState.DEAD; i++) {
+            now = Math.max(now + MS, a.nextDeadlineNanos());
+            a.tick(now);
+            for (Object[] p : wire.inFlight) {
+                if (p[1].equals(b.address()) && p[2] instanceof Message.Suspect) {
+                    streamsToB.add(new Object[] {now, p[2]});
+                }
+            }
+            wire.deliverAll();
+        }
+        assertThat(streamsToB).as("the suspicion was sent to b itself before b was declared dead").isNotEmpty();
+        assertThat(a.member("b").state()).isEqualTo(MemberState.DEAD);
+    }
+
+    @Test
+    void aLiveSuspectAnswersTheLastChanceOnTheStream() {
+        List<Message> streams = new ArrayList<>();
+        Membership c = new Membership(MembershipConfig.lan(), "c", new Address("127.0.0.1", 7003), Metadata.EMPTY, 5,
+                new SplittableRandom(1), new Outbox() {
+                    @Override public void sendPacket(Address to, List<Message> msgs, int bytes) { }
+                    @Override public void sendStream(Address to, Message m) { streams.add(m); }
+                    @Override public void event(MemberEvent e) { }
+                }, now);
+        c.start(List.of(), now);
+        c.receiveStream(a.address(), new Message.Suspect("c", 5, "a"), now);
+        assertThat(streams).as("a current suspicion is refuted directly")
+                .containsExactly(new Message.Alive("c", c.address(), 6, Metadata.EMPTY));
+        streams.clear();
+        c.receiveStream(a.address(), new Message.Suspect("c", 5, "a"), now);
+        assertThat(streams).as("a stale one is answered with the current alive message")
+                .containsExactly(new Message.Alive("c", c.address(), 6, Metadata.EMPTY));
+    }
+
+    @Test
+    void aRefusalAboutAnotherAddressChangesNothing() {
+        a.refused(new Address("127.0.0.1", 9), now);
+        long[] t = failB(false);
+        assertThat(t[1] - t[0]).isGreaterThanOrEqualTo(MembershipConfig.lan().suspicionMinNanos(2));
+    }
+
     @Test
     void metadataOverTheCapIsRefusedWithTheNumbers() {
         String big = "x".repeat(600);

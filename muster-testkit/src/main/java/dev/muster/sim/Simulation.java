@@ -34,7 +34,9 @@ import java.util.SplittableRandom;
  * are not lost but take three one-way latencies (connection set-up). Links can be cut one way
  * ({@link #block}) or by a partition into sides ({@link #partition}); {@link #heal} restores all.
  * Traffic is counted with IPv4 headers: 28 bytes per datagram, 40 per stream segment plus 120 per
- * connection.
+ * connection. A stream to a crashed node (or to an address no node holds) is refused after one
+ * round trip, as a connection to a closed port on a live host is; across a cut it times out
+ * silently.
  *
  * <h2>Node faults</h2>
  * Crash (the node is gone: its packets are dropped, like a refused port), pause (a stall, such as
@@ -62,6 +64,7 @@ public final class Simulation {
     private static final int KIND_PACKET = 1;
     private static final int KIND_STREAM = 2;
     private static final int KIND_ACTION = 3;
+    private static final int KIND_REFUSED = 4;
 
     private static final class Event {
         final long time;
@@ -272,6 +275,7 @@ public final class Simulation {
             switch (e.kind) {
                 case KIND_TIMER -> onTimer(nodes.get(e.node), e);
                 case KIND_PACKET, KIND_STREAM -> deliver(e);
+                case KIND_REFUSED -> refusedAt(nodes.get(e.node), e);
                 default -> ((Runnable) e.payload).run();
             }
         }
@@ -413,6 +417,13 @@ public final class Simulation {
         reschedule(n);
     }
 
+    private void refusedAt(Node n, Event e) {
+        if (n.up && !n.paused && n.address.equals(e.payload)) {
+            n.membership.refused(e.to, now);
+            reschedule(n);
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private void receive(Node n, Event e) {
         if (e.kind == KIND_PACKET) {
@@ -420,7 +431,7 @@ public final class Simulation {
                 n.membership.receive(e.from, m, now);
             }
         } else {
-            n.membership.receive(e.from, (Message) e.payload, now);
+            n.membership.receiveStream(e.from, (Message) e.payload, now);
         }
     }
 
@@ -455,8 +466,13 @@ public final class Simulation {
         streamsSent++;
         bytesSent += size + 40L * ((size + 1399) / 1400) + 120;
         Node target = byAddress.get(to);
-        if (target == null || !target.up || cut(from.index, target.index) || cut(target.index, from.index)) {
-            return; // refused or timed out; the core retries on its own schedule
+        if (target != null && (cut(from.index, target.index) || cut(target.index, from.index))) {
+            return; // the connection times out; the core retries on its own schedule
+        }
+        if (target == null || !target.up) {
+            // the host answers but nothing listens on the port: the connection is refused
+            push(now + 2 * latency(), KIND_REFUSED, from.index, null, to, from.address);
+            return;
         }
         push(now + 3 * latency(), KIND_STREAM, target.index, from.address, to, message);
     }
