@@ -26,17 +26,17 @@ final class BroadcastQueue {
     /** Tells whether the fact queued for a slot at a version is still the newest. */
     @FunctionalInterface
     interface Currency {
-        boolean isCurrent(int slot, long version);
+        boolean isCurrent(int slot, int version);
     }
 
     private static final class Entry {
         final Message message;
         final int size;
         final int slot;
-        final long version;
+        final int version;
         int transmits;
 
-        Entry(Message message, int slot, long version) {
+        Entry(Message message, int slot, int version) {
             this.message = message;
             this.size = message.encodedSize();
             this.slot = slot;
@@ -55,7 +55,7 @@ final class BroadcastQueue {
     }
 
     /** Queues a fact about the member in {@code slot}, true as of that slot's {@code version}. */
-    void add(Message message, int slot, long version) {
+    void add(Message message, int slot, int version) {
         bucket(0).addLast(new Entry(message, slot, version));
         size++;
         if (size > maxEntries) {

@@ -25,9 +25,12 @@ final class MemberTable {
     private long[] index = new long[16];      // (mixed hash << 32) | (slot + 1); 0 = empty
     private Message.Alive[] identity = new Message.Alive[8];
     private String[] names = new String[8];    // identity[slot].name(), kept flat for find()
-    private int[] hashes = new int[8];         // mixed hash of names[slot], for rehash and removal
-    private long[] versions = new long[8];     // bumped on every change of the slot
-    private long versionCounter;
+    // Bumped on every change of the slot. Compared only for equality, by queue entries that live
+    // seconds, so wrapping around after 2^32 changes is harmless; int halves the memory.
+    private int[] versions = new int[8];
+    private Message.PushPull.Entry[] entries = new Message.PushPull.Entry[8]; // cached by entry()
+    private int[] entryVersions = new int[8];
+    private int versionCounter;
     private int[] incarnation = new int[8];
     private byte[] state = new byte[8];        // MemberState ordinal | TOMBSTONE_FLAG
     private long[] changedAtNanos = new long[8];
@@ -86,10 +89,37 @@ final class MemberTable {
     }
 
     /**
+     * The slot of {@code alive}'s member, like {@link #find}, but compares the stored identity
+     * first: when the very same message object is already the member's identity (a fact that
+     * arrives again), that answers with one memory access less.
+     */
+    int findFor(Message.Alive alive) {
+        String name = alive.name();
+        int h = mix(name.hashCode());
+        int mask = index.length - 1;
+        for (int i = h & mask; ; i = (i + 1) & mask) {
+            long v = index[i];
+            if (v == 0) {
+                return -1;
+            }
+            if ((int) (v >>> 32) == h) {
+                int slot = (int) v - 1;
+                if (identity[slot] == alive) {
+                    return slot;
+                }
+                String candidate = names[slot];
+                if (candidate == name || candidate.equals(name)) {
+                    return slot;
+                }
+            }
+        }
+    }
+
+    /**
      * A number that changes whenever anything about the slot changes, and is never reused, so
      * a queued fact can tell in one array read whether it is still the newest.
      */
-    long version(int slot) {
+    int version(int slot) {
         return versions[slot];
     }
 
@@ -98,7 +128,7 @@ final class MemberTable {
     }
 
     int add(Message.Alive alive, int inc, MemberState st, long nowNanos) {
-        if ((size + 1) * 2 > index.length) {
+        if ((size + 1) * 4 > index.length * 3) { // load factor 0.75: linear probing stays short
             rehash(index.length * 2);
         }
         int slot;
@@ -107,11 +137,12 @@ final class MemberTable {
         } else {
             slot = highWater++;
             if (slot == identity.length) {
-                int cap = identity.length * 2;
+                int cap = identity.length + (identity.length >> 1); // 1.5x: 10,000 views of 10,000 members must fit one heap
                 identity = Arrays.copyOf(identity, cap);
                 names = Arrays.copyOf(names, cap);
-                hashes = Arrays.copyOf(hashes, cap);
                 versions = Arrays.copyOf(versions, cap);
+                entries = Arrays.copyOf(entries, cap);
+                entryVersions = Arrays.copyOf(entryVersions, cap);
                 incarnation = Arrays.copyOf(incarnation, cap);
                 state = Arrays.copyOf(state, cap);
                 changedAtNanos = Arrays.copyOf(changedAtNanos, cap);
@@ -119,7 +150,6 @@ final class MemberTable {
         }
         identity[slot] = alive;
         names[slot] = alive.name();
-        hashes[slot] = mix(alive.name().hashCode());
         incarnation[slot] = inc;
         state[slot] = (byte) st.ordinal();
         changedAtNanos[slot] = nowNanos;
@@ -134,7 +164,7 @@ final class MemberTable {
 
     void remove(int slot) {
         int mask = index.length - 1;
-        int i = hashes[slot] & mask;
+        int i = mix(names[slot].hashCode()) & mask;
         while ((int) index[i] != slot + 1) {
             i = (i + 1) & mask;
         }
@@ -157,6 +187,7 @@ final class MemberTable {
         }
         identity[slot] = null;
         names[slot] = null;
+        entries[slot] = null;
         touch(slot);
         size--;
         if (freeCount == freeSlots.length) {
@@ -217,6 +248,20 @@ final class MemberTable {
 
     long changedAtNanos(int slot) {
         return changedAtNanos[slot];
+    }
+
+    /**
+     * The slot as a push-pull entry, built once per version of the slot: a join storm asks a
+     * seed for its whole list thousands of times while most entries stay the same.
+     */
+    Message.PushPull.Entry entry(int slot) {
+        Message.PushPull.Entry e = entries[slot];
+        if (e == null || entryVersions[slot] != versions[slot]) {
+            e = new Message.PushPull.Entry(identity[slot], incarnation[slot], state(slot));
+            entries[slot] = e;
+            entryVersions[slot] = versions[slot];
+        }
+        return e;
     }
 
     Member snapshot(int slot) {
@@ -284,15 +329,62 @@ final class MemberTable {
         return -1;
     }
 
+    /**
+     * Picks up to {@code k} distinct random slots in use that pass {@code eligible} into
+     * {@code into} (at most its length). Random draws first, cheap when most members qualify;
+     * if they do not find enough, a reservoir-sampling scan of every slot.
+     *
+     * @return how many were picked
+     */
+    int pickRandom(int k, java.util.function.IntPredicate eligible, RandomGenerator random, int[] into) {
+        int hw = highWater;
+        int want = Math.min(k, into.length);
+        int found = 0;
+        int attempts = 4 * want + 16;
+        draw:
+        for (int a = 0; a < attempts && found < want; a++) {
+            int s = random.nextInt(hw);
+            if (identity[s] == null || !eligible.test(s)) {
+                continue;
+            }
+            for (int i = 0; i < found; i++) {
+                if (into[i] == s) {
+                    continue draw;
+                }
+            }
+            into[found++] = s;
+        }
+        if (found == want) {
+            return found;
+        }
+        found = 0;
+        int seen = 0;
+        for (int s = 0; s < hw; s++) {
+            if (identity[s] != null && eligible.test(s)) {
+                seen++;
+                if (found < want) {
+                    into[found++] = s;
+                } else {
+                    int j = random.nextInt(seen);
+                    if (j < want) {
+                        into[j] = s;
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
     // ---- index ----
 
     private void insertIndex(int slot) {
         int mask = index.length - 1;
-        int i = hashes[slot] & mask;
+        int h = mix(names[slot].hashCode());
+        int i = h & mask;
         while (index[i] != 0) {
             i = (i + 1) & mask;
         }
-        index[i] = ((long) hashes[slot] << 32) | (slot + 1);
+        index[i] = ((long) h << 32) | (slot + 1);
     }
 
     private void rehash(int capacity) {

@@ -7,7 +7,6 @@ import dev.muster.MemberState;
 import dev.muster.Metadata;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +56,6 @@ public final class Membership {
     public static final int MAX_NAME_LENGTH = 128;
     /** The join backoff stops doubling at this multiple of the join retry interval. */
     private static final int MAX_JOIN_BACKOFF = 8;
-    /** Lifeguard: a relay sends its nack at this fraction of the probe timeout (paper, section 4.3). */
-    private static final double NACK_FRACTION = 0.8;
     /** Lifeguard buddy system: a member that failed a probe is probed again within this many probes. */
     private static final int PROBE_AGAIN_WITHIN = 3;
 
@@ -71,9 +68,8 @@ public final class Membership {
     private final BroadcastQueue queue;
     private final Awareness awareness;
     private final Map<String, Suspicion> suspicions = new LinkedHashMap<>();
-    private final Map<Long, Relay> relays = new LinkedHashMap<>();
+    private final Prober prober;
     private final int selfSlot;
-    private final long probeIntervalNanos;
     private final long probeTimeoutNanos;
     private final long gossipIntervalNanos;
     private final long reapIntervalNanos;
@@ -84,30 +80,14 @@ public final class Membership {
     private List<Address> seeds = List.of();
     private long nextJoinAt = Long.MAX_VALUE;
     private int joinBackoff = 1;
-    private long seq;
     private Message.Dead leaveMessage;
-
-    // the probe in flight
-    private boolean probing;
-    private long probeSeq;
-    private String probeTarget;
-    private Address probeTargetAddress;
-    private long probeDirectDeadline;
-    private long probeFinalDeadline;
-    private boolean indirectSent;
-    private int expectedNacks;
-    private int nacks;
-    private boolean probeRefused;
     /** Set while a stream message is handled: refutations and corrections answer on a stream. */
     private Address streamReplyTo;
 
-    private long nextProbeAt;
     private long nextGossipAt;
     private long nextPushPullAt;
     private long nextReapAt;
 
-    private long probes;
-    private long probeFailures;
     private long suspicionsStarted;
     private long refutations;
     private long deathsDeclared;
@@ -116,14 +96,10 @@ public final class Membership {
     private long staleRumoursCorrected;
 
     private final int[] picked = new int[16];
-    private final IntPredicate probeable = this::isProbeable;
     private final IntPredicate gossipTarget = this::isGossipTarget;
     private final IntPredicate aliveOther = this::isAliveOther;
     private final IntPredicate deadOther = this::isDeadOther;
     private final BroadcastQueue.Currency currency = (slot, version) -> table.version(slot) == version;
-
-    /** A ping-req this node runs on behalf of another. */
-    private record Relay(long originSeq, Address origin, boolean wantNack, long nackAt, long expireAt) {}
 
     /**
      * @param initialIncarnation the runtime passes a value that grows across restarts (such as
@@ -147,13 +123,14 @@ public final class Membership {
         this.incarnation = initialIncarnation;
         this.queue = new BroadcastQueue(config.maxQueuedBroadcasts());
         this.awareness = new Awareness(config.lifeguard() ? config.awarenessMax() : 1);
-        this.probeIntervalNanos = config.probeInterval().toNanos();
+        long probeIntervalNanos = config.probeInterval().toNanos();
         this.probeTimeoutNanos = config.probeTimeout().toNanos();
         this.gossipIntervalNanos = config.gossipInterval().toNanos();
         this.reapIntervalNanos = Math.max(1_000_000_000L, config.deadMemberRetention().toNanos() / 2);
         this.selfSlot = table.add(selfAlive(), incarnation, MemberState.ALIVE, nowNanos);
         // Random phases, so nodes started together do not probe and gossip in lockstep.
-        this.nextProbeAt = nowNanos + (long) (random.nextDouble() * probeIntervalNanos);
+        long firstProbeAt = nowNanos + (long) (random.nextDouble() * probeIntervalNanos);
+        this.prober = new Prober(config, name, address, table, awareness, random, out, new ProbeHooks(), firstProbeAt);
         this.nextGossipAt = nowNanos + (long) (random.nextDouble() * gossipIntervalNanos);
         this.nextPushPullAt = nowNanos + config.pushPullNanos(1) / 2
                 + (long) (random.nextDouble() * config.pushPullNanos(1) / 2);
@@ -187,10 +164,14 @@ public final class Membership {
             return;
         }
         switch (message) {
-            case Message.Ping p -> onPing(from, p);
-            case Message.Ack a -> onAck(from, a);
-            case Message.Nack n -> onNack(n);
-            case Message.PingReq r -> onPingReq(from, r, nowNanos);
+            case Message.Ping p -> {
+                if (!prober.onPing(from, p)) {
+                    rejectedMessages++;
+                }
+            }
+            case Message.Ack a -> prober.onAck(from, a);
+            case Message.Nack n -> prober.onNack(n);
+            case Message.PingReq r -> prober.onPingReq(from, r, nowNanos);
             case Message.Alive a -> onAlive(a, nowNanos);
             case Message.Suspect s -> onSuspect(from, s, nowNanos);
             case Message.Dead d -> onDead(from, d, nowNanos);
@@ -206,9 +187,7 @@ public final class Membership {
      * and unreachable hosts are not refusals and must not be reported.
      */
     public void refused(Address to, long nowNanos) {
-        if (probing && to.equals(probeTargetAddress)) {
-            probeRefused = true;
-        }
+        prober.refused(to);
         for (Map.Entry<String, Suspicion> e : suspicions.entrySet()) {
             Suspicion s = e.getValue();
             if (s.lastChanceSent() && !s.refused()) {
@@ -253,10 +232,12 @@ public final class Membership {
         if (localState != MemberState.LEAVING) {
             // Probe first: a failed probe of a suspect confirms the suspicion, which can move its
             // deadline into the past; expiring afterwards handles that in the same tick.
-            runProbe(nowNanos);
+            if (localState == MemberState.ALIVE) {
+                prober.run(nowNanos);
+            }
             expireSuspicions(nowNanos);
         }
-        expireRelays(nowNanos);
+        prober.expireRelays(nowNanos);
         if (nowNanos >= nextGossipAt) {
             if (!queue.isEmpty()) {
                 gossip();
@@ -286,16 +267,14 @@ public final class Membership {
             d = Math.min(d, nextJoinAt);
         }
         if (localState == MemberState.ALIVE) {
-            d = Math.min(d, probing ? (indirectSent ? probeFinalDeadline : probeDirectDeadline) : nextProbeAt);
+            d = Math.min(d, prober.nextDeadlineNanos());
         }
         if (localState != MemberState.LEAVING) {
             for (Suspicion s : suspicions.values()) {
                 d = Math.min(d, s.deadlineNanos());
             }
         }
-        for (Relay r : relays.values()) {
-            d = Math.min(d, r.wantNack() ? Math.min(r.nackAt(), r.expireAt()) : r.expireAt());
-        }
+        d = Math.min(d, prober.nextRelayDeadlineNanos());
         if (!queue.isEmpty()) {
             d = Math.min(d, nextGossipAt);
         }
@@ -314,7 +293,7 @@ public final class Membership {
         if (localState == MemberState.LEAVING || localState == MemberState.LEFT) {
             return;
         }
-        probing = false;
+        prober.stop();
         if (table.listedCount() <= 1 && localState == MemberState.JOINING) {
             localState = MemberState.LEFT;
             return;
@@ -389,76 +368,41 @@ public final class Membership {
     }
 
     public MembershipStats stats() {
-        return new MembershipStats(probes, probeFailures, suspicionsStarted, refutations, deathsDeclared,
-                nameConflicts, rejectedMessages, staleRumoursCorrected, queue.dropped(), awareness.score());
+        return new MembershipStats(prober.probes(), prober.failures(), suspicionsStarted, refutations, deathsDeclared,
+                nameConflicts, rejectedMessages + prober.rejectedPingReqs(), staleRumoursCorrected, queue.dropped(),
+                awareness.score());
     }
 
     // ------------------------------------------------------------------ probing
 
-    private void runProbe(long now) {
-        if (localState != MemberState.ALIVE) {
-            return;
+    /** Connects the {@link Prober} to this node's table, gossip and suspicions. */
+    private final class ProbeHooks implements Prober.Hooks {
+        @Override
+        public void send(Address to, Message primary, Message extra) {
+            sendPacket(to, primary, extra);
         }
-        if (probing && !indirectSent && now >= probeDirectDeadline) {
-            sendIndirectProbes();
-        }
-        if (probing && now >= probeFinalDeadline) {
-            probeFailed(now);
-        }
-        if (!probing && now >= nextProbeAt) {
-            startProbe(now);
-        }
-    }
 
-    private void startProbe(long now) {
-        nextProbeAt = now + awareness.scale(probeIntervalNanos);
-        int slot = table.nextProbeTarget(probeable, random);
-        if (slot < 0) {
-            return;
+        @Override
+        public int pickPeers(int k, int[] into) {
+            int n = pickRandom(k, aliveOther);
+            System.arraycopy(picked, 0, into, 0, n);
+            return n;
         }
-        Message.Alive target = table.identity(slot);
-        probing = true;
-        probes++;
-        probeSeq = ++seq;
-        probeTarget = target.name();
-        probeTargetAddress = target.address();
-        probeDirectDeadline = now + awareness.scale(probeTimeoutNanos);
-        probeFinalDeadline = nextProbeAt;
-        indirectSent = false;
-        expectedNacks = 0;
-        nacks = 0;
-        probeRefused = false;
-        Message buddy = config.lifeguard() && table.state(slot) == MemberState.SUSPECT
-                ? new Message.Suspect(target.name(), table.incarnation(slot), name)
-                : null;
-        sendPacket(probeTargetAddress, new Message.Ping(probeSeq, probeTarget, name, address), buddy);
-    }
 
-    private void sendIndirectProbes() {
-        indirectSent = true;
-        int n = pickRandom(config.indirectChecks(), aliveOther);
-        Message.PingReq req = new Message.PingReq(probeSeq, probeTarget, probeTargetAddress, config.lifeguard(),
-                name, address);
-        for (int i = 0; i < n; i++) {
-            sendPacket(table.identity(picked[i]).address(), req, null);
+        @Override
+        public boolean isProbeable(int slot) {
+            return Membership.this.isProbeable(slot);
         }
-        expectedNacks = config.lifeguard() ? n : 0;
-        // memberlist's TCP fallback: a stream ping gets through where datagrams are lost, and a
-        // refused connection tells the driver at once that nothing listens there any more.
-        out.sendStream(probeTargetAddress, new Message.Ping(probeSeq, probeTarget, name, address));
-    }
 
-    private void probeFailed(long now) {
-        probing = false;
-        probeFailures++;
-        if (config.lifeguard()) {
-            awareness.apply(expectedNacks > 0 ? expectedNacks - nacks : 1);
-        }
-        int slot = table.find(probeTarget);
-        if (slot >= 0 && table.identity(slot).address().equals(probeTargetAddress)) {
-            onSuspect(null, new Message.Suspect(probeTarget, table.incarnation(slot), name), now);
-            Suspicion suspicion = suspicions.get(probeTarget);
-            if (probeRefused && suspicion != null) {
+        @Override
+        public void probeFailed(String target, Address targetAddress, boolean refused, long now) {
+            int slot = table.find(target);
+            if (slot < 0 || !table.identity(slot).address().equals(targetAddress)) {
+                return;
+            }
+            onSuspect(null, new Message.Suspect(target, table.incarnation(slot), name), now);
+            Suspicion suspicion = suspicions.get(target);
+            if (refused && suspicion != null) {
                 suspicion.refusedUntil(now + config.refusedSuspicionTimeout().toNanos());
             }
             if (config.lifeguard()) {
@@ -469,63 +413,13 @@ public final class Membership {
         }
     }
 
-    private void onPing(Address from, Message.Ping p) {
-        if (!p.target().equals(name)) {
-            rejectedMessages++; // meant for a previous owner of this address
-            return;
-        }
-        sendPacket(from, new Message.Ack(p.seq(), name), null);
-    }
-
-    private void onAck(Address from, Message.Ack a) {
-        if (probing && a.seq() == probeSeq) {
-            probing = false;
-            if (config.lifeguard() && from.equals(probeTargetAddress)) {
-                awareness.apply(-1);
-            }
-            return;
-        }
-        Relay r = relays.remove(a.seq());
-        if (r != null) {
-            sendPacket(r.origin(), new Message.Ack(r.originSeq(), a.source()), null);
-        }
-    }
-
-    private void onNack(Message.Nack n) {
-        if (probing && n.seq() == probeSeq) {
-            nacks++;
-        }
-    }
-
-    private void onPingReq(Address from, Message.PingReq r, long now) {
-        if (relays.size() >= config.maxPendingRelays()) {
-            rejectedMessages++;
-            return;
-        }
-        long relaySeq = ++seq;
-        relays.put(relaySeq, new Relay(r.seq(), from, r.wantNack(),
-                now + (long) (probeTimeoutNanos * NACK_FRACTION), now + probeIntervalNanos));
-        sendPacket(r.targetAddress(), new Message.Ping(relaySeq, r.target(), name, address), null);
-    }
-
-    private void expireRelays(long now) {
-        Iterator<Map.Entry<Long, Relay>> it = relays.entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<Long, Relay> e = it.next();
-            Relay r = e.getValue();
-            if (r.wantNack() && now >= r.nackAt()) {
-                sendPacket(r.origin(), new Message.Nack(r.originSeq(), name), null);
-                e.setValue(new Relay(r.originSeq(), r.origin(), false, r.nackAt(), r.expireAt()));
-            }
-            if (now >= r.expireAt()) {
-                it.remove();
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ membership facts
 
     private void onAlive(Message.Alive a, long now) {
+        int known = table.findFor(a);
+        if (known >= 0 && table.identity(known) == a) {
+            return; // this very message was accepted before: gossip brings each fact many times
+        }
         if (a.metadata().encodedSize() > config.maxMetadataBytes() || a.name().isEmpty()
                 || a.name().length() > MAX_NAME_LENGTH) {
             rejectedMessages++;
@@ -542,7 +436,7 @@ public final class Membership {
             }
             return;
         }
-        int slot = table.find(a.name());
+        int slot = known;
         if (slot < 0) {
             slot = table.add(a, a.incarnation(), MemberState.ALIVE, now);
             table.addToProbeOrder(slot, random);
@@ -781,8 +675,9 @@ public final class Membership {
             if (table.isTombstone(s) && !withTombstonesOf.contains(table.identity(s).name())) {
                 continue;
             }
-            MemberState st = s == selfSlot && localState == MemberState.LEAVING ? MemberState.LEFT : table.state(s);
-            entries.add(new Message.PushPull.Entry(table.identity(s), table.incarnation(s), st));
+            entries.add(s == selfSlot && localState == MemberState.LEAVING
+                    ? new Message.PushPull.Entry(table.identity(s), table.incarnation(s), MemberState.LEFT)
+                    : table.entry(s));
         }
         return List.copyOf(entries);
     }
@@ -841,47 +736,9 @@ public final class Membership {
 
     // ------------------------------------------------------------------ helpers
 
-    /**
-     * Picks up to {@code k} distinct random slots passing {@code eligible} into {@link #picked}.
-     * Random draws first (cheap when most members qualify), then a reservoir-sampling scan.
-     */
+    /** Up to {@code k} distinct random slots passing {@code eligible}, into {@link #picked}. */
     private int pickRandom(int k, IntPredicate eligible) {
-        int hw = table.highWater();
-        int want = Math.min(k, picked.length);
-        int found = 0;
-        int attempts = 4 * want + 16;
-        draw:
-        for (int a = 0; a < attempts && found < want; a++) {
-            int s = random.nextInt(hw);
-            if (!table.inUse(s) || !eligible.test(s)) {
-                continue;
-            }
-            for (int i = 0; i < found; i++) {
-                if (picked[i] == s) {
-                    continue draw;
-                }
-            }
-            picked[found++] = s;
-        }
-        if (found == want) {
-            return found;
-        }
-        found = 0;
-        int seen = 0;
-        for (int s = 0; s < hw; s++) {
-            if (table.inUse(s) && eligible.test(s)) {
-                seen++;
-                if (found < want) {
-                    picked[found++] = s;
-                } else {
-                    int j = random.nextInt(seen);
-                    if (j < want) {
-                        picked[j] = s;
-                    }
-                }
-            }
-        }
-        return found;
+        return table.pickRandom(k, eligible, random, picked);
     }
 
     private boolean isProbeable(int s) {
