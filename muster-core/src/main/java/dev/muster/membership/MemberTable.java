@@ -28,8 +28,6 @@ final class MemberTable {
     // Bumped on every change of the slot. Compared only for equality, by queue entries that live
     // seconds, so wrapping around after 2^32 changes is harmless; int halves the memory.
     private int[] versions = new int[8];
-    private Message.PushPull.Entry[] entries = new Message.PushPull.Entry[8]; // cached by entry()
-    private int[] entryVersions = new int[8];
     private int versionCounter;
     private int[] incarnation = new int[8];
     private byte[] state = new byte[8];        // MemberState ordinal | TOMBSTONE_FLAG
@@ -141,8 +139,6 @@ final class MemberTable {
                 identity = Arrays.copyOf(identity, cap);
                 names = Arrays.copyOf(names, cap);
                 versions = Arrays.copyOf(versions, cap);
-                entries = Arrays.copyOf(entries, cap);
-                entryVersions = Arrays.copyOf(entryVersions, cap);
                 incarnation = Arrays.copyOf(incarnation, cap);
                 state = Arrays.copyOf(state, cap);
                 changedAtNanos = Arrays.copyOf(changedAtNanos, cap);
@@ -187,7 +183,6 @@ final class MemberTable {
         }
         identity[slot] = null;
         names[slot] = null;
-        entries[slot] = null;
         touch(slot);
         size--;
         if (freeCount == freeSlots.length) {
@@ -248,20 +243,6 @@ final class MemberTable {
 
     long changedAtNanos(int slot) {
         return changedAtNanos[slot];
-    }
-
-    /**
-     * The slot as a push-pull entry, built once per version of the slot: a join storm asks a
-     * seed for its whole list thousands of times while most entries stay the same.
-     */
-    Message.PushPull.Entry entry(int slot) {
-        Message.PushPull.Entry e = entries[slot];
-        if (e == null || entryVersions[slot] != versions[slot]) {
-            e = new Message.PushPull.Entry(identity[slot], incarnation[slot], state(slot));
-            entries[slot] = e;
-            entryVersions[slot] = versions[slot];
-        }
-        return e;
     }
 
     Member snapshot(int slot) {

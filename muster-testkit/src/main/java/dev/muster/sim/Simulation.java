@@ -8,7 +8,6 @@ import dev.muster.membership.MembershipConfig;
 import dev.muster.membership.Message;
 import dev.muster.membership.Outbox;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
@@ -492,12 +491,20 @@ public final class Simulation {
 
     private void onEvent(int observer, MemberEvent event) {
         membershipEvents++;
-        byte[] name = event.member().name().getBytes(StandardCharsets.UTF_8);
+        String name = event.member().name();
         traceBuffer.clear();
         traceBuffer.putLong(now).putInt(observer).put((byte) event.type().ordinal())
-                .putInt(event.member().incarnation()).putInt(name.length);
+                .putInt(event.member().incarnation()).putInt(name.length());
         trace.update(traceBuffer.array(), 0, traceBuffer.position());
-        trace.update(name);
+        // UTF-16 code units, two bytes each, without allocating a copy per event
+        for (int i = 0; i < name.length(); i += 32) {
+            traceBuffer.clear();
+            int end = Math.min(name.length(), i + 32);
+            for (int c = i; c < end; c++) {
+                traceBuffer.putChar(name.charAt(c));
+            }
+            trace.update(traceBuffer.array(), 0, traceBuffer.position());
+        }
         for (Listener l : listeners) {
             l.onEvent(now, observer, event);
         }
