@@ -35,6 +35,15 @@ import java.util.random.RandomGenerator;
  * itself; and nacks from ping-req relays, so the node can tell "the target is gone" from "my
  * own messages are late".
  *
+ * <p>Muster adds four things, each found necessary in simulation (docs/benchmarks.md):
+ * refusal as evidence (a stream ping that the target's host refuses shortens the prober's
+ * suspicion to {@link MembershipConfig#refusedSuspicionTimeout()}; stalled or partitioned
+ * processes never refuse); stale rumours answered (a suspicion or death older than what this
+ * node knows gets the current alive message sent back to its sender); probe again soon (a member
+ * that failed a probe is probed again within three probes); and a last chance (before a
+ * suspicion without refusal evidence kills a member, the suspicion goes to it over a stream and
+ * the timer runs one more probe timeout; a live member answers on the stream).
+ *
  * <h2>Purity</h2>
  * No sockets, threads, clocks or unseeded randomness: the driver passes the time and a seeded
  * {@link RandomGenerator}, calls {@link #receive} for each message and {@link #tick} at
