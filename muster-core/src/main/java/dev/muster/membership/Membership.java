@@ -523,6 +523,12 @@ public final class Membership {
         long min = config.suspicionMinNanos(n);
         long max = config.lifeguard() ? config.suspicionMaxTimeoutMultiplier() * min : min;
         suspicions.put(s.name(), new Suspicion(s.from(), s.incarnation(), Math.max(0, k), min, max, now));
+        if (config.lifeguard() && !s.from().equals(name)) {
+            // Heard it from gossip: check for ourselves soon. A gone member refuses our stream
+            // ping, so this node need not wait for a death message it might miss; a live one
+            // learns from our ping that it is suspected (buddy system).
+            table.probeSoon(slot, PROBE_AGAIN_WITHIN, random);
+        }
         emit(MemberEvent.Type.SUSPECT, slot);
     }
 
@@ -639,11 +645,13 @@ public final class Membership {
     private void pushPull() {
         int n = pickRandom(1, aliveOther);
         if (n == 1) {
-            out.sendStream(table.identity(picked[0]).address(), new Message.PushPull(false, false, snapshot(Set.of())));
+            out.sendStream(table.identity(picked[0]).address(), new Message.PushPull(false, false, snapshot(Set.of(), false)));
         }
-        // Serf's reconnect: also try one dead member, so the halves of a healed partition meet.
+        // Serf's reconnect: also try one dead member, as a rejoin, so the halves of a healed
+        // partition meet. It carries the dead members, tombstones too, and asks for the other
+        // side's: each side learns that it was declared dead, refutes, and is accepted again.
         if (pickRandom(1, deadOther) == 1) {
-            out.sendStream(table.identity(picked[0]).address(), new Message.PushPull(false, false, snapshot(Set.of())));
+            out.sendStream(table.identity(picked[0]).address(), new Message.PushPull(true, false, snapshot(Set.of(), true)));
         }
     }
 
@@ -658,7 +666,7 @@ public final class Membership {
                     asked.add(e.identity().name());
                 }
             }
-            out.sendStream(from, new Message.PushPull(pp.join(), true, snapshot(asked)));
+            out.sendStream(from, new Message.PushPull(pp.join(), true, snapshot(asked, false)));
         }
         for (Message.PushPull.Entry e : pp.entries()) {
             Message.Alive id = e.identity();
@@ -678,13 +686,18 @@ public final class Membership {
         }
     }
 
-    private List<Message.PushPull.Entry> snapshot(Set<String> withTombstonesOf) {
+    /**
+     * This node's member list for a push-pull: everything listed, plus the tombstones named in
+     * {@code withTombstonesOf}, or every dead tombstone with {@code allDeadTombstones}.
+     */
+    private List<Message.PushPull.Entry> snapshot(Set<String> withTombstonesOf, boolean allDeadTombstones) {
         List<Message.PushPull.Entry> entries = new ArrayList<>(table.listedCount());
         for (int s = 0; s < table.highWater(); s++) {
             if (!table.inUse(s)) {
                 continue;
             }
-            if (table.isTombstone(s) && !withTombstonesOf.contains(table.identity(s).name())) {
+            if (table.isTombstone(s) && !(allDeadTombstones && table.state(s) == MemberState.DEAD)
+                    && !withTombstonesOf.contains(table.identity(s).name())) {
                 continue;
             }
             MemberState st = s == selfSlot && localState == MemberState.LEAVING ? MemberState.LEFT : table.state(s);

@@ -64,7 +64,10 @@ final class Suspicion {
         }
         confirmations++;
         confirmers[confirmations] = from;
-        deadlineNanos = startNanos + timeoutNanos(confirmations, k, minNanos, maxNanos);
+        if (!refused && !lastChanceSent) {
+            // Never later than it was: a refusal may already have brought the deadline forward.
+            deadlineNanos = Math.min(deadlineNanos, startNanos + timeoutNanos(confirmations, k, minNanos, maxNanos));
+        }
         return true;
     }
 

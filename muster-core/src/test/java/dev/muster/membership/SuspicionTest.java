@@ -39,6 +39,22 @@ class SuspicionTest {
     }
 
     @Test
+    void aConfirmationNeverUndoesARefusal() {
+        Suspicion s = new Suspicion("a", 3, 2, 8 * S, 48 * S, 100 * S);
+        s.refusedUntil(100 * S + S / 2);
+        assertThat(s.confirm("b")).as("still counted and re-gossiped").isTrue();
+        assertThat(s.deadlineNanos()).as("the refusal deadline stands").isEqualTo(100 * S + S / 2);
+    }
+
+    @Test
+    void aConfirmationDuringTheLastChanceLeavesItsDeadline() {
+        Suspicion s = new Suspicion("a", 3, 2, 8 * S, 48 * S, 100 * S);
+        s.lastChance(148 * S + S / 2);
+        s.confirm("b");
+        assertThat(s.deadlineNanos()).isEqualTo(148 * S + S / 2);
+    }
+
+    @Test
     void awarenessScalesAndStaysInRange() {
         Awareness a = new Awareness(8);
         assertThat(a.scale(S)).isEqualTo(S);
