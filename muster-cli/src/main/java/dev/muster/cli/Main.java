@@ -20,9 +20,23 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs the command line and returns the exit code (used by tests). */
+    /** Runs the command line and returns the exit code. */
     static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /**
+     * The configured command line: a bad option or value prints one line naming it and a
+     * pointer to --help (not the whole usage), and exits 2; so does an invalid setting.
+     */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println(cmd.getColorScheme().errorText("muster: " + ex.getMessage()));
+            cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return 2;
+        });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof IllegalArgumentException) {
                 cmd.getErr().println(cmd.getColorScheme().errorText("muster: " + ex.getMessage()));
@@ -30,7 +44,7 @@ public final class Main implements Runnable {
             }
             throw ex;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     @Override

@@ -18,13 +18,9 @@ class SimCommandTest {
     private static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = Main.commandLine();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
-        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("muster: " + ex.getMessage());
-            return 2;
-        });
         int code = cli.execute(args);
         return new Result(code, out.toString(), err.toString());
     }
@@ -63,8 +59,9 @@ class SimCommandTest {
         "--nodes 10 --crash 6 | crash (6) must be between 0 and half the nodes (5)"})
     void badArgumentsGiveOneClearErrorAndRunNothing(String args, String message) {
         Result r = run(("sim " + args).split(" "));
-        assertThat(r.code()).isNotZero();
+        assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains(message);
+        assertThat(r.err().lines().count()).as("one error line and a pointer to --help: %s", r.err()).isLessThanOrEqualTo(2);
         assertThat(r.out()).isEmpty();
     }
 }
