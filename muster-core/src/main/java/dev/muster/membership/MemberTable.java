@@ -69,21 +69,7 @@ final class MemberTable {
     }
 
     int find(String name) {
-        int h = mix(name.hashCode());
-        int mask = index.length - 1;
-        for (int i = h & mask; ; i = (i + 1) & mask) {
-            long v = index[i];
-            if (v == 0) {
-                return -1;
-            }
-            if ((int) (v >>> 32) == h) {
-                int slot = (int) v - 1;
-                String candidate = names[slot];
-                if (candidate == name || candidate.equals(name)) {
-                    return slot;
-                }
-            }
-        }
+        return lookup(name, null);
     }
 
     /**
@@ -92,7 +78,10 @@ final class MemberTable {
      * arrives again), that answers with one memory access less.
      */
     int findFor(Message.Alive alive) {
-        String name = alive.name();
+        return lookup(alive.name(), alive);
+    }
+
+    private int lookup(String name, Message.Alive alive) {
         int h = mix(name.hashCode());
         int mask = index.length - 1;
         for (int i = h & mask; ; i = (i + 1) & mask) {
@@ -102,7 +91,7 @@ final class MemberTable {
             }
             if ((int) (v >>> 32) == h) {
                 int slot = (int) v - 1;
-                if (identity[slot] == alive) {
+                if (alive != null && identity[slot] == alive) {
                     return slot;
                 }
                 String candidate = names[slot];

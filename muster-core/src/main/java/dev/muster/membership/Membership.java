@@ -485,20 +485,34 @@ public final class Membership {
         }
     }
 
-    /** @param from the packet's sender, or null when the fact comes from this node or a push-pull */
-    private void onSuspect(Address from, Message.Suspect s, long now) {
-        int slot = table.find(s.name());
+    /**
+     * The slot an accusation (suspicion or death) of {@code member} at {@code inc} is about, or -1
+     * when nothing more is to be done: the member is unknown, the rumour is stale (answered with
+     * the current alive message), or it is about this node (refuted).
+     *
+     * @param from the packet's sender, or null when the fact comes from this node or a push-pull
+     */
+    private int accused(Address from, String member, int inc) {
+        int slot = table.find(member);
         if (slot < 0) {
-            return;
+            return -1;
         }
-        if (s.incarnation() < table.incarnation(slot)) {
+        if (inc < table.incarnation(slot)) {
             correctStaleRumour(from, slot);
-            return;
+            return -1;
         }
         if (slot == selfSlot) {
             if (localState != MemberState.LEAVING) {
-                refute(s.incarnation());
+                refute(inc);
             }
+            return -1;
+        }
+        return slot;
+    }
+
+    private void onSuspect(Address from, Message.Suspect s, long now) {
+        int slot = accused(from, s.name(), s.incarnation());
+        if (slot < 0) {
             return;
         }
         Suspicion existing = suspicions.get(s.name());
@@ -533,18 +547,8 @@ public final class Membership {
     }
 
     private void onDead(Address from, Message.Dead d, long now) {
-        int slot = table.find(d.name());
+        int slot = accused(from, d.name(), d.incarnation());
         if (slot < 0) {
-            return;
-        }
-        if (d.incarnation() < table.incarnation(slot)) {
-            correctStaleRumour(from, slot);
-            return;
-        }
-        if (slot == selfSlot) {
-            if (localState != MemberState.LEAVING) {
-                refute(d.incarnation());
-            }
             return;
         }
         if (table.state(slot).isGone()) {
