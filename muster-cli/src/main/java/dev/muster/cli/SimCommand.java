@@ -86,7 +86,7 @@ final class SimCommand implements Callable<Integer> {
                 .config(profile, config)
                 .latencyNanos(latencyNanos * 2 / 5, latencyNanos * 3 / 5)
                 .build();
-        SimReport report = new SimScenario(options).run();
+        SimReport report = new SimScenario(options).run(progressEvery(PROGRESS_INTERVAL_NANOS, options.durationNanos()));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(mapper().writeValueAsString(report));
@@ -95,6 +95,24 @@ final class SimCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** A long run says how far it got on stderr this often (wall time); stdout stays the report. */
+    private static final long PROGRESS_INTERVAL_NANOS = 10_000_000_000L;
+
+    private java.util.function.LongConsumer progressEvery(long intervalNanos, long durationNanos) {
+        long start = System.nanoTime();
+        long[] next = {start + intervalNanos};
+        PrintWriter err = spec.commandLine().getErr();
+        return simulatedNanos -> {
+            long now = System.nanoTime();
+            if (now >= next[0] && simulatedNanos < durationNanos) {
+                next[0] = now + intervalNanos;
+                err.printf("muster sim: %d of %d simulated seconds after %d s%n", simulatedNanos / 1_000_000_000L,
+                        durationNanos / 1_000_000_000L, (now - start) / 1_000_000_000L);
+                err.flush();
+            }
+        };
     }
 
     static ObjectMapper mapper() {
