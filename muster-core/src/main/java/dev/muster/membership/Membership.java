@@ -174,7 +174,7 @@ public final class Membership {
         }
         switch (message) {
             case Message.Ping p -> {
-                if (!prober.onPing(from, p)) {
+                if (!prober.onPing(from, p, false)) {
                     rejectedMessages++;
                 }
             }
@@ -215,9 +215,7 @@ public final class Membership {
      */
     public void receiveStream(Address from, Message message, long nowNanos) {
         if (message instanceof Message.Ping p) {
-            if (localState != MemberState.LEFT && p.target().equals(name)) {
-                out.sendStream(from, new Message.Ack(p.seq(), name));
-            } else {
+            if (localState == MemberState.LEFT || !prober.onPing(from, p, true)) {
                 rejectedMessages++;
             }
             return;
@@ -321,11 +319,7 @@ public final class Membership {
     public void updateMetadata(Metadata newMetadata, long nowNanos) {
         checkMetadata(newMetadata);
         metadata = newMetadata;
-        incarnation++;
-        Message.Alive a = selfAlive();
-        table.setIdentity(selfSlot, a);
-        table.setIncarnation(selfSlot, incarnation);
-        enqueue(selfSlot, a);
+        announceSelf(incarnation + 1);
     }
 
     // ------------------------------------------------------------------ reads
@@ -393,9 +387,7 @@ public final class Membership {
 
         @Override
         public int pickPeers(int k, int[] into) {
-            int n = pickRandom(k, aliveOther);
-            System.arraycopy(picked, 0, into, 0, n);
-            return n;
+            return table.pickRandom(k, aliveOther, random, into);
         }
 
         @Override
@@ -615,11 +607,7 @@ public final class Membership {
     }
 
     private void refute(int seen) {
-        incarnation = Math.max(incarnation, seen) + 1;
-        Message.Alive a = selfAlive();
-        table.setIdentity(selfSlot, a);
-        table.setIncarnation(selfSlot, incarnation);
-        enqueue(selfSlot, a);
+        Message.Alive a = announceSelf(Math.max(incarnation, seen) + 1);
         if (streamReplyTo != null) {
             out.sendStream(streamReplyTo, a); // the accuser asked directly: answer directly
         }
@@ -791,6 +779,16 @@ public final class Membership {
 
     private boolean isDeadOther(int s) {
         return s != selfSlot && table.state(s) == MemberState.DEAD;
+    }
+
+    /** Takes a new incarnation and gossips this node's alive message with it. */
+    private Message.Alive announceSelf(int newIncarnation) {
+        incarnation = newIncarnation;
+        Message.Alive a = selfAlive();
+        table.setIdentity(selfSlot, a);
+        table.setIncarnation(selfSlot, incarnation);
+        enqueue(selfSlot, a);
+        return a;
     }
 
     private Message.Alive selfAlive() {

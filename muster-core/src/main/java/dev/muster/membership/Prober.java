@@ -188,12 +188,21 @@ final class Prober {
         hooks.probeFailed(target, targetAddress, refused, now);
     }
 
-    /** Answers a ping meant for this node. Returns false if it named another node. */
-    boolean onPing(Address from, Message.Ping p) {
+    /**
+     * Answers a ping meant for this node, on the channel it came by: a stream ping is the TCP
+     * fallback for lost datagrams, so its ack goes back over a stream too. Returns false if the
+     * ping named another node.
+     */
+    boolean onPing(Address from, Message.Ping p, boolean overStream) {
         if (!p.target().equals(name)) {
             return false; // meant for a previous owner of this address
         }
-        hooks.send(from, new Message.Ack(p.seq(), name), null);
+        Message.Ack ack = new Message.Ack(p.seq(), name);
+        if (overStream) {
+            out.sendStream(from, ack);
+        } else {
+            hooks.send(from, ack, null);
+        }
         return true;
     }
 
