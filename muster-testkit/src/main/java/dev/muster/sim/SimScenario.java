@@ -248,6 +248,9 @@ public final class SimScenario {
     }
 
     private void checkDetected(Crash c, long now) {
+        if (c.markedBy.size() < sim.upCount()) {
+            return; // not enough marks yet for every live node: skip the O(N) scan
+        }
         for (int i = 0; i < sim.size(); i++) {
             if (i != c.victim && sim.isUp(i) && !c.markedBy.contains(i)) {
                 return;

@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -137,6 +138,7 @@ public final class Simulation {
     private final ByteBuffer traceBuffer = ByteBuffer.allocate(64);
     private long now;
     private long seq;
+    private int upCount;
 
     private long packetsSent;
     private long streamsSent;
@@ -185,7 +187,7 @@ public final class Simulation {
         Node n = new Node(nodes.size(), name, address, List.copyOf(seeds));
         nodes.add(n);
         byAddress.put(address, n);
-        side = java.util.Arrays.copyOf(side, nodes.size());
+        side = Arrays.copyOf(side, nodes.size());
         schedule(startAtNanos, () -> boot(n));
         return n.index;
     }
@@ -198,6 +200,9 @@ public final class Simulation {
     /** Crashes node {@code i} at once: no goodbye, packets to it are dropped. */
     public void crash(int i) {
         Node n = nodes.get(i);
+        if (n.up) {
+            upCount--;
+        }
         n.up = false;
         n.paused = false;
         n.held.clear();
@@ -262,7 +267,7 @@ public final class Simulation {
     /** Removes every cut and partition. */
     public void heal() {
         blockedLinks.clear();
-        java.util.Arrays.fill(side, 0);
+        Arrays.fill(side, 0);
     }
 
     /** Processes events up to and including {@code untilNanos}; the clock ends there. */
@@ -306,6 +311,11 @@ public final class Simulation {
     /** Started, not crashed (a paused node is up). */
     public boolean isUp(int i) {
         return nodes.get(i).up;
+    }
+
+    /** Nodes started and not crashed. */
+    public int upCount() {
+        return upCount;
     }
 
     public boolean isPaused(int i) {
@@ -360,6 +370,9 @@ public final class Simulation {
     // ------------------------------------------------------------------ internals
 
     private void boot(Node n) {
+        if (!n.up) {
+            upCount++;
+        }
         n.up = true;
         n.paused = false;
         n.held.clear();
