@@ -55,10 +55,8 @@ import java.util.random.RandomGenerator;
  */
 public final class Membership {
 
-    /** Packet framing: protocol version, compound marker and message count. */
-    static final int PACKET_HEADER_BYTES = 4;
-    /** Per message in a compound packet: type and length prefix. */
-    static final int MESSAGE_OVERHEAD_BYTES = 3;
+    private static final int PACKET_HEADER_BYTES = WireSize.PACKET_HEADER_BYTES;
+    private static final int MESSAGE_OVERHEAD_BYTES = WireSize.MESSAGE_OVERHEAD_BYTES;
     /** Messages a full packet can hold (about 40 alive messages of 35 bytes fit 1400). */
     private static final int PACKET_LIST_CAPACITY = 64;
     /** Longest member name accepted. */

@@ -8,7 +8,24 @@ import java.nio.charset.StandardCharsets;
  */
 public final class WireSize {
 
+    /**
+     * Datagram framing before the first message: protocol version (1 byte), compound marker
+     * (1 byte) and message count (a varint, at most 2 bytes for the 64 messages a packet holds).
+     */
+    public static final int PACKET_HEADER_BYTES = 4;
+    /** Per message in a datagram: its type id (1 byte) and body length (a varint, 2 bytes below 16 KiB). */
+    public static final int MESSAGE_OVERHEAD_BYTES = 3;
+
     private WireSize() {}
+
+    /** The datagram size the core accounts for when it packs these messages. */
+    public static int packet(java.util.List<? extends Message> messages) {
+        int size = PACKET_HEADER_BYTES;
+        for (Message m : messages) {
+            size += MESSAGE_OVERHEAD_BYTES + m.encodedSize();
+        }
+        return size;
+    }
 
     /** Bytes of a UTF-8 string's text, without its length prefix. */
     public static int utf8Length(String s) {
