@@ -356,6 +356,46 @@ public record ClusterConfig(
         public Builder leaveTimeout(Duration v) { leaveTimeout = v; return this; }
 
         /**
+         * Overrides settings from environment variables; call it after loading the file and before
+         * setting flags. Blank variables count as unset. All variables are read and checked before
+         * any is applied, so on a {@link ConfigException} (naming the variable) nothing changed.
+         *
+         * <ul>
+         *   <li>CLUSTER_NAME, NODE_NAME, CLUSTER_BIND, CLUSTER_PORT, CLUSTER_SIZE, NODE_INDEX,
+         *       HTTP_PORT set the setting of the same meaning. CLUSTER_SEEDS is a comma-separated
+         *       seed list and replaces the file's; CLUSTER_ADVERTISE is {@code host} or
+         *       {@code host:port} and replaces both advertise host and port.
+         *   <li>Node name: NODE_NAME if set, else the file's {@code node}, else {@code node-<i>}
+         *       for NODE_INDEX = i (the builder's default, see {@link ClusterConfig#nodeName}).
+         *   <li>Ports of node i (NODE_INDEX, else the file's node-index, else 1), with spacing
+         *       PORT_SPACING (default 10; 0 gives every node the same ports, one node per host):
+         *       {@code port = BASE_PORT + (i - 1) * PORT_SPACING} when BASE_PORT is set, or when
+         *       NODE_INDEX is set and no port was set (by the file or the builder); BASE_PORT
+         *       defaults to 7946. Likewise {@code httpPort = HTTP_BASE_PORT + (i - 1) * PORT_SPACING}
+         *       when BASE_PORT or HTTP_BASE_PORT is set, or NODE_INDEX is set and no http port was
+         *       set; HTTP_BASE_PORT defaults to 8151. CLUSTER_PORT and HTTP_PORT win over these.
+         * </ul>
+         *
+         * @param env the variables, usually {@code System.getenv()}; tests pass a map
+         */
+        public Builder applyEnvironment(Map<String, String> env) {
+            ClusterConfigLoader.applyEnvironment(this, env);
+            return this;
+        }
+
+        boolean portSet() {
+            return port != null;
+        }
+
+        boolean httpPortSet() {
+            return httpPort != null;
+        }
+
+        int nodeIndex() {
+            return nodeIndex;
+        }
+
+        /**
          * Checks every setting and the rules between them. The exception lists each problem with
          * the setting's file key, the value and the rule. The builder is not changed either way.
          */

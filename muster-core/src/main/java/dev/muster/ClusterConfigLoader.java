@@ -338,6 +338,90 @@ public final class ClusterConfigLoader {
         }
     }
 
+    /**
+     * Applies environment overrides to a builder, all or nothing; the rules are documented on
+     * {@link ClusterConfig.Builder#applyEnvironment(Map)}, its public entry.
+     */
+    static void applyEnvironment(ClusterConfig.Builder b, Map<String, String> env) {
+        List<String> errors = new ArrayList<>();
+        String clusterName = variable(env, "CLUSTER_NAME");
+        String nodeName = variable(env, "NODE_NAME");
+        String bind = variable(env, "CLUSTER_BIND");
+        String advertiseText = variable(env, "CLUSTER_ADVERTISE");
+        String seedText = variable(env, "CLUSTER_SEEDS");
+        List<Address> seeds = seedText == null ? null : parseSeeds("CLUSTER_SEEDS", seedText, errors, null);
+        Integer nodeIndex = whole(env, "NODE_INDEX", 1, errors);
+        Integer clusterSize = whole(env, "CLUSTER_SIZE", Integer.MIN_VALUE, errors);
+        Integer port = whole(env, "CLUSTER_PORT", Integer.MIN_VALUE, errors);
+        Integer httpPort = whole(env, "HTTP_PORT", Integer.MIN_VALUE, errors);
+        Integer basePort = whole(env, "BASE_PORT", 1, errors);
+        Integer httpBasePort = whole(env, "HTTP_BASE_PORT", 1, errors);
+        Integer spacing = whole(env, "PORT_SPACING", 0, errors);
+
+        int i = nodeIndex != null ? nodeIndex : Math.max(1, b.nodeIndex());
+        int step = spacing != null ? spacing : 10;
+        if (port == null && (basePort != null || (nodeIndex != null && !b.portSet()))) {
+            port = nthPort("BASE_PORT", basePort != null ? basePort : ClusterConfig.DEFAULT_PORT, i, step, errors);
+        }
+        if (httpPort == null && (basePort != null || httpBasePort != null || (nodeIndex != null && !b.httpPortSet()))) {
+            httpPort = nthPort("HTTP_BASE_PORT",
+                    httpBasePort != null ? httpBasePort : ClusterConfig.DEFAULT_HTTP_PORT, i, step, errors);
+        }
+        HostPort advertise = null;
+        if (advertiseText != null) {
+            try {
+                advertise = parseAdvertise(advertiseText);
+            } catch (IllegalArgumentException e) {
+                errors.add("CLUSTER_ADVERTISE: " + e.getMessage());
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        // nothing above touched b; from here on nothing can fail
+        if (clusterName != null) b.clusterName(clusterName);
+        if (nodeName != null) b.nodeName(nodeName);
+        if (bind != null) b.bindHost(bind);
+        if (advertise != null) b.advertiseHost(advertise.host()).advertisePort(advertise.port());
+        if (seeds != null) b.seeds(seeds);
+        if (nodeIndex != null) b.nodeIndex(nodeIndex);
+        if (clusterSize != null) b.clusterSize(clusterSize);
+        if (port != null) b.port(port);
+        if (httpPort != null) b.httpPort(httpPort);
+    }
+
+    /** {@code base + (i - 1) * step}, or null with an error if that is no port. */
+    private static Integer nthPort(String baseName, int base, int i, int step, List<String> errors) {
+        long p = base + (long) (i - 1) * step;
+        if (p > 65_535) {
+            errors.add(baseName + " " + base + " + (node index " + i + " - 1) * PORT_SPACING " + step + " = " + p
+                    + " is above 65535; lower the base port or the spacing");
+            return null;
+        }
+        return (int) p;
+    }
+
+    /** The variable's value, stripped, or null when unset or blank. */
+    private static String variable(Map<String, String> env, String name) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? null : v.strip();
+    }
+
+    private static Integer whole(Map<String, String> env, String name, int min, List<String> errors) {
+        String text = variable(env, name);
+        if (text == null) {
+            return null;
+        }
+        Integer n = parseWhole(text);
+        if (n == null) {
+            errors.add(name + ": '" + text + "' must be a whole number");
+        } else if (n < min) {
+            errors.add(name + ": '" + text + "' must be " + min + " or more");
+            return null;
+        }
+        return n;
+    }
+
     private static Integer parseWhole(String text) {
         try {
             return Integer.valueOf(text.strip());
