@@ -24,9 +24,11 @@ import java.util.Set;
  *       {@link #MAX_SRV_TARGETS} of them.
  * </ul>
  *
- * <p>Queries go to the system resolvers unless {@link #withServer(String)} names one server;
- * see {@link DnsQueries} for which resolver answers what. SRV names are asked as given, without
- * the search domains of /etc/resolv.conf, so give them fully qualified.
+ * <p>Who answers: by default, host records (and SRV targets) come from the system resolver
+ * ({@link InetAddress#getAllByName}: hosts file, search domains, the JDK's cache) and SRV records
+ * from JNDI's DNS provider asking the name servers of /etc/resolv.conf. With
+ * {@link #withServer(String)} every query goes to that one server through JNDI. SRV names are
+ * asked as given, without search domains, so give them fully qualified.
  *
  * <p>Results: IP addresses as {@link Address} hosts ({@code 10.1.2.3:7946}, {@code [fd00::2]:7946}),
  * duplicates removed, order kept. A name that does not exist or has no records gives an empty
