@@ -38,11 +38,13 @@ import java.util.Objects;
  *   <li><b>The core's size accounting.</b> The membership core packs gossip into a datagram by
  *       arithmetic, never by encoding: it adds {@link WireSize#PACKET_HEADER_BYTES} and, per
  *       message, {@link WireSize#MESSAGE_OVERHEAD_BYTES} plus {@link Message#encodedSize()}. This
- *       framing is exactly that sum (1 byte of slack in the header), so the packet the core sized is
- *       the packet that is sent: {@code encodePacket(list).length <= WireSize.packet(list)} while at
- *       most one body is 16 KiB or more (a longer body needs a 3-byte length, which the one byte of
- *       header slack absorbs once). A protobuf envelope ({@code repeated oneof}) would add a tag and
- *       a length per message in ways that the core would have to mirror.</li>
+ *       framing is exactly that sum, so the packet the core sized is the packet that is sent:
+ *       {@code encodePacket(list).length <= WireSize.packet(list)}. One caveat, in WireSize: a body
+ *       of 16 KiB or more needs a 3-byte length where it counts 2, and only the header's one byte of
+ *       slack (a count below 128 takes 1 byte, not 2) absorbs that, once; so the bound holds while at
+ *       most one body per packet is that large, which needs {@code maxMetadataBytes} above 16 KiB to
+ *       happen at all. A protobuf envelope ({@code repeated oneof}) would add a tag and a length per
+ *       message in ways that the core would have to mirror.</li>
  *   <li><b>Append-only type ids.</b> The type byte is the {@code Message.TYPE_*} id. In a datagram
  *       each body has a length, so a message of a type this node does not know (a newer peer
  *       appended it) is skipped and counted ({@link DecodedPacket#skippedUnknown()}) while the rest
