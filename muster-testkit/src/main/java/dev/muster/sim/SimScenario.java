@@ -192,7 +192,7 @@ public final class SimScenario {
         firstFaultAt = Math.min(firstFaultAt, at);
     }
 
-    static Address addressOf(int i) {
+    public static Address addressOf(int i) {
         return new Address("10." + (i >> 16) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF), 7946);
     }
 
