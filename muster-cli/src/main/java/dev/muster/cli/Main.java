@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Muster: form, inspect and break clusters of JVM nodes.",
-        subcommands = {SimCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, BenchCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -27,7 +27,8 @@ public final class Main implements Runnable {
 
     /**
      * The configured command line: a bad option or value prints one line naming it and a
-     * pointer to --help (not the whole usage), and exits 2; so does an invalid setting.
+     * pointer to --help (not the whole usage), and exits 2; so does an invalid setting. A node
+     * that cannot start or join prints why and exits 1.
      */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
@@ -41,6 +42,10 @@ public final class Main implements Runnable {
             if (ex instanceof IllegalArgumentException) {
                 cmd.getErr().println(cmd.getColorScheme().errorText("muster: " + ex.getMessage()));
                 return 2;
+            }
+            if (ex instanceof dev.muster.ClusterException) {
+                cmd.getErr().println(cmd.getColorScheme().errorText("muster: " + ex.getMessage()));
+                return 1;
             }
             throw ex;
         });

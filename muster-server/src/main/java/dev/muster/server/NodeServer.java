@@ -1,0 +1,118 @@
+package dev.muster.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.muster.Cluster;
+import dev.muster.Member;
+import dev.muster.MemberState;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.Objects;
+
+/**
+ * The HTTP face of one node: health checks and the member list as JSON. The REST issue adds the
+ * rest of the API on the same server.
+ *
+ * <pre>
+ * GET /health/alive       200 {"status":"alive"} while the process serves
+ * GET /health/ready       200 {"status":"ready"} once joined; 503 {"status":"joining"|"leaving"|"left"}
+ * GET /api/cluster/nodes  200 [{"name","address","gossip_port","http_port","state","incarnation","roles","metadata"}]
+ * </pre>
+ *
+ * <p>Each member's {@code http_port} is the one it publishes in its metadata under
+ * {@link #HTTP_PORT_KEY}; {@code roles} comes from {@link #ROLES_KEY} (comma-separated).
+ *
+ * <p>Thread-safe: Helidon runs each request on a virtual thread; the cluster's methods are
+ * thread-safe.
+ */
+public final class NodeServer implements AutoCloseable {
+
+    /** Metadata key where a node publishes its HTTP port. */
+    public static final String HTTP_PORT_KEY = "http-port";
+    /** Metadata key of a node's roles, comma-separated. */
+    public static final String ROLES_KEY = "roles";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final WebServer server;
+
+    private NodeServer(WebServer server) {
+        this.server = server;
+    }
+
+    /** Serves {@code cluster} over HTTP on {@code host:port} (0 = any free port). */
+    public static NodeServer start(Cluster cluster, String host, int port) {
+        Objects.requireNonNull(cluster, "cluster");
+        WebServer server = WebServer.builder()
+                .host(host)
+                .port(port)
+                .shutdownHook(false) // muster serve's own hook leaves the cluster first
+                .routing(r -> r
+                        .get("/health/alive", (req, res) -> json(res, 200, status("alive")))
+                        .get("/health/ready", (req, res) -> {
+                            MemberState s = cluster.localMember().state();
+                            boolean ready = s == MemberState.ALIVE;
+                            json(res, ready ? 200 : 503, status(ready ? "ready" : s.jsonName()));
+                        })
+                        .get("/api/cluster/nodes", (req, res) -> json(res, 200, nodes(cluster))))
+                .build()
+                .start();
+        return new NodeServer(server);
+    }
+
+    /** The port served. */
+    public int port() {
+        return server.port();
+    }
+
+    private static ObjectNode status(String status) {
+        return JSON.createObjectNode().put("status", status);
+    }
+
+    static ArrayNode nodes(Cluster cluster) {
+        ArrayNode list = JSON.createArrayNode();
+        for (Member m : cluster.members()) {
+            ObjectNode n = list.addObject();
+            n.put("name", m.name());
+            n.put("address", m.address().host());
+            n.put("gossip_port", m.address().port());
+            String http = m.metadata().get(HTTP_PORT_KEY);
+            if (http != null && http.chars().allMatch(Character::isDigit) && !http.isEmpty() && http.length() < 6) {
+                n.put("http_port", Integer.parseInt(http));
+            } else {
+                n.putNull("http_port");
+            }
+            n.put("state", m.state().jsonName());
+            n.put("incarnation", m.incarnation());
+            ArrayNode roles = n.putArray("roles");
+            String r = m.metadata().get(ROLES_KEY);
+            if (r != null) {
+                for (String role : r.split(",")) {
+                    if (!role.isBlank()) {
+                        roles.add(role.strip());
+                    }
+                }
+            }
+            ObjectNode meta = n.putObject("metadata");
+            m.metadata().asMap().forEach(meta::put);
+        }
+        return list;
+    }
+
+    private static void json(ServerResponse res, int status, Object body) {
+        try {
+            res.status(status);
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            res.send(JSON.writeValueAsBytes(body));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}
