@@ -68,8 +68,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--metadata", split = ",", paramLabel = "KEY=VALUE", description = "Metadata to publish.")
     Map<String, String> metadata;
 
+    /** Helidon logs its start-up at INFO through java.util.logging; a node's own lines are enough. */
+    private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
+
     @Override
     public Integer call() throws Exception {
+        HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
         ClusterConfig config = config(System.getenv());
         Cluster node = Cluster.start(config);
         NodeServer http = null;

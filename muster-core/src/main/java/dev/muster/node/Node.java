@@ -135,6 +135,11 @@ public final class Node implements Cluster {
         self = Seeds.literal(config.advertiseAddress(port));
         transport.advertise(self);
         List<Address> seeds = Seeds.resolve(config, self);
+        if (seeds.isEmpty() && !config.seeds().isEmpty() && config.dnsName() == null && !config.multicast()
+                && !config.seeds().contains(self)) {
+            throw new ClusterException("node " + config.nodeName() + " cannot join: none of its seeds " + config.seeds()
+                    + " resolves to an address — check the host names in seeds / --join / CLUSTER_SEEDS");
+        }
         if (config.dnsName() != null) {
             dns = config.dnsSrv() ? DnsSeeds.srvRecords(config.dnsName())
                     : DnsSeeds.hostRecords(config.dnsName(), config.dnsPort() == 0 ? self.port() : config.dnsPort());
