@@ -17,8 +17,6 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +50,7 @@ class MulticastDiscoveryTest {
     @BeforeAll
     static void startLoop() {
         loops = new NioEventLoopGroup(1); // one loop shared by every node, as embedded nodes share them
-        multicastProblem = probeLoopbackMulticast();
+        multicastProblem = LoopbackMulticast.problem();
     }
 
     @AfterAll
@@ -229,44 +227,6 @@ class MulticastDiscoveryTest {
     }
 
     private static NetworkInterface loopbackInterface() {
-        try {
-            return NetworkInterface.getByInetAddress(InetAddress.getLoopbackAddress());
-        } catch (IOException e) {
-            throw new IllegalStateException("this host has no loopback interface", e);
-        }
-    }
-
-    /** Null when a datagram sent to a group on loopback comes back within 2 s; otherwise why not. */
-    private static String probeLoopbackMulticast() {
-        NetworkInterface lo = loopbackInterface();
-        String flags = "interface " + lo.getName() + " " + multicastFlag(lo);
-        try (DatagramChannel receiver = DatagramChannel.open(StandardProtocolFamily.INET);
-                DatagramChannel sender = DatagramChannel.open(StandardProtocolFamily.INET);
-                Selector selector = Selector.open()) {
-            InetAddress group = InetAddress.getByName(MulticastConfig.DEFAULT_GROUP);
-            receiver.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            receiver.bind(new InetSocketAddress(group, 0));
-            receiver.join(group, lo);
-            receiver.configureBlocking(false).register(selector, SelectionKey.OP_READ);
-            sender.setOption(StandardSocketOptions.IP_MULTICAST_IF, lo);
-            sender.setOption(StandardSocketOptions.IP_MULTICAST_LOOP, true);
-            sender.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 0);
-            sender.send(ByteBuffer.wrap(new byte[] {1}), receiver.getLocalAddress());
-            if (selector.select(2_000) == 0) {
-                return "a multicast datagram sent on " + flags + " did not come back within 2 s;"
-                        + " on Linux, 'ip link set " + lo.getName() + " multicast on' may help";
-            }
-            return null;
-        } catch (IOException e) {
-            return "multicast on " + flags + " fails: " + e;
-        }
-    }
-
-    private static String multicastFlag(NetworkInterface lo) {
-        try {
-            return lo.supportsMulticast() ? "(MULTICAST flag set)" : "(no MULTICAST flag)";
-        } catch (IOException e) {
-            return "(flags unreadable: " + e.getMessage() + ")";
-        }
+        return LoopbackMulticast.loopbackInterface();
     }
 }

@@ -285,4 +285,49 @@ class MembershipTest {
         assertThat(b.member("a").metadata().get("role")).isEqualTo("worker");
         assertThat(wire.events.get(b.address())).extracting(MemberEvent::type).contains(MemberEvent.Type.UPDATED);
     }
+
+    @Test
+    void aJoinUnderANameALiveMemberHoldsElsewhereIsNotAcceptedAndSaysWho() {
+        Membership dup = wire.add("b", 7003, List.of(a.address()));
+        wire.deliverAll();
+        assertThat(dup.localState()).as("the duplicate stays joining").isEqualTo(MemberState.JOINING);
+        assertThat(dup.nameClaimedBy()).isEqualTo(b.address());
+        assertThat(dup.members()).as("it merged nothing").hasSize(1);
+        assertThat(a.member("b").address()).as("the first owner keeps the name").isEqualTo(b.address());
+    }
+
+    @Test
+    void aRestartUnderTheSameNameJoinsOnceTheOldOwnerIsDead() {
+        wire.nodes.remove(b.address()); // b crashed
+        Membership again = wire.add("b", 7003, List.of(a.address()));
+        wire.deliverAll();
+        assertThat(again.localState()).isEqualTo(MemberState.JOINING);
+        for (int i = 0; i < 60 && a.member("b").state() != MemberState.DEAD; i++) {
+            now += 500 * MS;
+            wire.tickAll();
+            wire.deliverAll();
+        }
+        assertThat(a.member("b").state()).as("a declares the crashed b dead").isEqualTo(MemberState.DEAD);
+        for (int i = 0; i < 40 && again.localState() == MemberState.JOINING; i++) {
+            now += 500 * MS;
+            wire.tickAll();
+            wire.deliverAll();
+        }
+        assertThat(again.localState()).as("the join retry succeeds").isEqualTo(MemberState.ALIVE);
+        assertThat(a.member("b").address()).isEqualTo(again.address());
+        assertThat(a.member("b").state()).isEqualTo(MemberState.ALIVE);
+    }
+
+    @Test
+    void contactJoinsAPeerFoundLaterAndSkipsKnownLiveOnes() {
+        Membership c = wire.add("c", 7003, List.of());
+        wire.deliverAll();
+        c.contact(List.of(a.address(), c.address()), now);
+        assertThat(wire.inFlight).as("one join request, to a; none to itself").hasSize(1);
+        wire.deliverAll();
+        assertThat(a.member("c").state()).isEqualTo(MemberState.ALIVE);
+        assertThat(c.member("a").state()).isEqualTo(MemberState.ALIVE);
+        c.contact(List.of(a.address()), now);
+        assertThat(wire.inFlight).as("a is a live member now: no second join").isEmpty();
+    }
 }

@@ -22,7 +22,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import org.awaitility.Awaitility;
+import dev.muster.discovery.LoopbackMulticast;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** Real nodes on loopback sockets in this JVM: the runtime, the transport and the codec together. */
@@ -153,5 +155,26 @@ class NodeTest {
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> one.member("two").orElseThrow().state() == MemberState.LEFT);
         three.close();
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> one.member("three").orElseThrow().state() == MemberState.DEAD);
+    }
+
+    @Test
+    void dnsNamesAreSeeds() throws Exception {
+        Cluster one = start(config("one", List.of()));
+        // "localhost" answers 127.0.0.1 (and maybe ::1, where nothing listens on that port)
+        Cluster two = start(config("two", List.of()).dnsName("localhost").dnsPort(one.address().port()));
+        assertThat(two.awaitMembers(2, Duration.ofSeconds(10))).isTrue();
+        assertThat(one.awaitMembers(2, Duration.ofSeconds(10))).isTrue();
+    }
+
+    @Test
+    void multicastFindsNodesWithoutSeeds() throws Exception {
+        String problem = LoopbackMulticast.problem();
+        Assumptions.assumeTrue(problem == null, () -> "skipped: " + problem);
+        int group = 20_000 + ThreadLocalRandom.current().nextInt(20_000);
+        Cluster one = start(config("one", List.of()).multicast(true).multicastPort(group));
+        Cluster two = start(config("two", List.of()).multicast(true).multicastPort(group));
+        assertThat(one.awaitMembers(2, Duration.ofSeconds(15)))
+                .as("two nodes without seeds find each other by multicast on loopback").isTrue();
+        assertThat(two.awaitMembers(2, Duration.ofSeconds(15))).isTrue();
     }
 }
