@@ -1,0 +1,99 @@
+package dev.muster.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.muster.Address;
+import dev.muster.ClusterConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+/** How {@code muster serve} builds its config: file, then environment, then flags; bad input stops it. */
+class ServeCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private static ServeCommand parse(String... args) {
+        ServeCommand cmd = new ServeCommand();
+        new CommandLine(cmd).parseArgs(args);
+        return cmd;
+    }
+
+    @Test
+    void flagsWinOverTheEnvironmentWhichWinsOverTheFile() throws Exception {
+        Path file = dir.resolve("node.yaml");
+        Files.writeString(file, """
+                cluster: from-file
+                node: file-node
+                port: 7000
+                http-port: 8000
+                seeds: [10.0.0.1:7946]
+                """);
+        ClusterConfig c = parse("--config", file.toString(), "--port", "7100", "--join", "127.0.0.1:7946,[::1]:7956")
+                .config(Map.of("CLUSTER_NAME", "from-env", "CLUSTER_PORT", "7050", "HTTP_PORT", "8050"));
+        assertThat(c.clusterName()).as("env over file").isEqualTo("from-env");
+        assertThat(c.nodeName()).as("file over default").isEqualTo("file-node");
+        assertThat(c.port()).as("flag over env over file").isEqualTo(7100);
+        assertThat(c.httpPort()).as("env over file").isEqualTo(8050);
+        assertThat(c.seeds()).as("flag over file").containsExactly(new Address("127.0.0.1", 7946), new Address("::1", 7956));
+    }
+
+    @Test
+    void nodeIndexAndBasePortGiveNameAndPorts() {
+        ClusterConfig c = parse().config(Map.of("NODE_INDEX", "3", "BASE_PORT", "9000", "PORT_SPACING", "10"));
+        assertThat(c.nodeName()).isEqualTo("node-3");
+        assertThat(c.port()).isEqualTo(9020);
+        assertThat(c.httpPort()).isEqualTo(8171);
+    }
+
+    @Test
+    void advertiseTakesAHostOrAHostAndPort() {
+        assertThat(parse("--advertise", "10.1.2.3").config(Map.of()).advertiseHost()).isEqualTo("10.1.2.3");
+        ClusterConfig c = parse("--advertise", "10.1.2.3:9999").config(Map.of());
+        assertThat(c.advertiseHost()).isEqualTo("10.1.2.3");
+        assertThat(c.advertisePort()).isEqualTo(9999);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "serve --port 70000 | port: 70000 must be between 0 and 65535",
+        "serve --port x | Invalid value for option '--port'",
+        "serve --profile fast | --profile: 'fast' must be lan, local or wan",
+        "serve --join a:b | 'a:b'",
+        "serve --name bad/name | node: 'bad/name'",
+        "serve --http-port 7946 | http-port (7946) must differ from port (7946)",
+        "serve --bogus | Unknown option: '--bogus'"})
+    void badInputIsOneClearErrorAndStartsNothing(String args, String message) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setErr(new PrintWriter(err));
+        cli.setOut(new PrintWriter(new StringWriter()));
+        int code = cli.execute(args.split(" "));
+        assertThat(code).as(err.toString()).isEqualTo(2);
+        assertThat(err.toString()).contains(message);
+    }
+
+    @Test
+    void aMissingConfigFileNamesIt() {
+        assertThatThrownBy(() -> parse("--config", dir.resolve("nope.yaml").toString()).config(Map.of()))
+                .hasMessageContaining("nope.yaml");
+    }
+
+    @Test
+    void theEnvironmentIsNotNeededForDefaults() {
+        ClusterConfig c = parse().config(Map.of());
+        assertThat(c.port()).isEqualTo(7946);
+        assertThat(c.httpPort()).isEqualTo(8151);
+        assertThat(c.seeds()).isEqualTo(List.of());
+    }
+}
