@@ -96,4 +96,17 @@ class ServeCommandTest {
         assertThat(c.httpPort()).isEqualTo(8151);
         assertThat(c.seeds()).isEqualTo(List.of());
     }
+
+    @Test
+    void theConfigFileInTheReadmeIsValid() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        int start = readme.indexOf("```yaml\n");
+        assertThat(start).as("README has a yaml example").isNotNegative();
+        String yaml = readme.substring(start + 8, readme.indexOf("```", start + 8));
+        Path file = dir.resolve("readme.yaml");
+        Files.writeString(file, yaml);
+        ClusterConfig c = parse("--config", file.toString()).config(Map.of());
+        assertThat(c.dnsName()).isEqualTo("muster.default.svc.cluster.local");
+        assertThat(c.advertisePort()).isEqualTo(7946);
+    }
 }
