@@ -603,10 +603,10 @@ public final class Transport implements AutoCloseable {
     /** Closes every socket and waits for them to close; any thread except the loop. */
     @Override
     public void close() {
-        closed = true;
         if (loop.inEventLoop()) {
             throw new IllegalStateException("Transport.close() must not be called on its event loop");
         }
+        closed = true;
         streams.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         loop.submit(peers::clear).awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (server != null) {

@@ -61,6 +61,18 @@ class NodeTest {
     }
 
     @Test
+    void twentyNodesFormOneCluster() throws Exception {
+        Cluster seed = start(config("node-1", List.of()));
+        for (int i = 2; i <= 20; i++) {
+            start(config("node-" + i, List.of(seed.address())).clusterSize(20));
+        }
+        for (Cluster c : started) {
+            assertThat(c.awaitMembers(20, Duration.ofSeconds(20))).as("%s sees 20 alive", c.localMember().name()).isTrue();
+        }
+        assertThat(started.get(19).info().formed()).as("the expected size is reached").isTrue();
+    }
+
+    @Test
     void metadataUpdatesReachTheOthersAsAnUpdatedEvent() throws Exception {
         Cluster one = start(config("one", List.of()));
         Cluster two = start(config("two", List.of(one.address())));

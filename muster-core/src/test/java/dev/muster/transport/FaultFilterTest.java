@@ -1,0 +1,79 @@
+package dev.muster.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.muster.Address;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class FaultFilterTest {
+
+    private static final Address PEER = new Address("127.0.0.1", 7001);
+    private static final Address OTHER = new Address("127.0.0.1", 7002);
+
+    private static int drops(FaultFilter f, Address peer, int tries) {
+        int n = 0;
+        for (int i = 0; i < tries; i++) {
+            if (f.decide(peer) == FaultFilter.Verdict.DROP) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void withoutRulesEverythingPasses() {
+        FaultFilter f = new FaultFilter();
+        assertThat(drops(f, PEER, 1000)).isZero();
+        assertThat(f.decide(PEER)).isEqualTo(FaultFilter.Verdict.PASS);
+    }
+
+    @Test
+    void dropTakesAboutItsShareAndOnlyForThatPeer() {
+        FaultFilter f = new FaultFilter();
+        f.drop(PEER, 0.3);
+        assertThat(drops(f, PEER, 10_000)).isBetween(2_500, 3_500);
+        assertThat(drops(f, OTHER, 1000)).isZero();
+    }
+
+    @Test
+    void blackholeDropsEverythingAndHealRestores() {
+        FaultFilter f = new FaultFilter();
+        f.blackhole(PEER);
+        assertThat(f.blackholed(PEER)).isTrue();
+        assertThat(drops(f, PEER, 1000)).isEqualTo(1000);
+        f.heal(PEER);
+        assertThat(drops(f, PEER, 1000)).isZero();
+        assertThat(f.rules()).isEmpty();
+    }
+
+    @Test
+    void delayIsKeptAlongsideADropRate() {
+        FaultFilter f = new FaultFilter();
+        f.delay(PEER, Duration.ofMillis(250));
+        assertThat(f.decide(PEER)).isEqualTo(FaultFilter.Verdict.DELAY);
+        assertThat(f.delayNanos(PEER)).isEqualTo(250_000_000L);
+        f.drop(PEER, 0.5);
+        assertThat(f.rules().get(PEER)).isEqualTo(new FaultFilter.Rule(0.5, Duration.ofMillis(250), false));
+        f.healAll();
+        assertThat(f.delayNanos(PEER)).isZero();
+    }
+
+    @Test
+    void badRulesAreRefusedWithTheValueAndChangeNothing() {
+        FaultFilter f = new FaultFilter();
+        assertThatThrownBy(() -> f.drop(PEER, 1.5)).hasMessage("drop rate (1.5) must be between 0 and 1");
+        assertThatThrownBy(() -> f.delay(PEER, Duration.ofMinutes(5))).hasMessageContaining("must be between 0 and PT1M");
+        assertThatThrownBy(() -> f.drop(PEER, Double.NaN)).hasMessageContaining("NaN");
+        assertThat(f.rules()).isEmpty();
+    }
+
+    @Test
+    void onlyRefusedConnectsCountAsRefusals() {
+        assertThat(Transport.isRefusal(new java.net.ConnectException("Connection refused"))).isTrue();
+        assertThat(Transport.isRefusal(new io.netty.channel.ConnectTimeoutException("connection timed out"))).isFalse();
+        assertThat(Transport.isRefusal(new java.net.NoRouteToHostException("No route to host"))).isFalse();
+        assertThat(Transport.isRefusal(new java.io.IOException("Connection reset"))).isFalse();
+    }
+}
