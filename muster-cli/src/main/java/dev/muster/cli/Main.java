@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Muster: form, inspect and break clusters of JVM nodes.",
-        subcommands = {ServeCommand.class, BenchCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StartCommand.class, StatusCommand.class, StopCommand.class, NodeCommand.class,
+                RestartCommand.class, LogsCommand.class, CleanCommand.class, ServeCommand.class, BenchCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -43,7 +44,8 @@ public final class Main implements Runnable {
                 cmd.getErr().println(cmd.getColorScheme().errorText("muster: " + ex.getMessage()));
                 return 2;
             }
-            if (ex instanceof dev.muster.ClusterException) {
+            if (ex instanceof dev.muster.ClusterException || ex instanceof IllegalStateException
+                    || ex instanceof java.io.UncheckedIOException) {
                 cmd.getErr().println(cmd.getColorScheme().errorText("muster: " + ex.getMessage()));
                 return 1;
             }

@@ -65,6 +65,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--faults", description = "Enable the transport's fault filter (chaos tests).")
     boolean faults;
 
+    @Option(names = "--lease", paramLabel = "FILE", description = "Stop (leaving gracefully) once FILE is gone or no"
+            + " longer holds this process's pid: how nodes of 'muster start' end with their cluster directory.")
+    Path lease;
+
     @Option(names = "--metadata", split = ",", paramLabel = "KEY=VALUE", description = "Metadata to publish.")
     Map<String, String> metadata;
 
@@ -104,8 +108,44 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "muster-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        if (lease != null) {
+            watchLease(lease, stopped);
+        }
         stopped.await();
         return 0;
+    }
+
+    /** How often the lease file is checked; a removed cluster directory ends its nodes within this. */
+    static final long LEASE_CHECK_MILLIS = 2000;
+
+    /**
+     * Exits (through the shutdown hook, so the node leaves) once the lease file is gone or names
+     * another pid: the cluster directory was removed or the node was replaced, so nothing may be
+     * left running.
+     */
+    private static void watchLease(Path file, CountDownLatch stopped) {
+        long pid = ProcessHandle.current().pid();
+        Thread watcher = new Thread(() -> {
+            while (stopped.getCount() > 0) {
+                try {
+                    Thread.sleep(LEASE_CHECK_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                String held;
+                try {
+                    held = java.nio.file.Files.readString(file).strip();
+                } catch (java.io.IOException e) {
+                    held = "";
+                }
+                if (!held.equals(Long.toString(pid))) {
+                    System.err.println("lease " + file + " is gone or names another process; leaving");
+                    System.exit(0);
+                }
+            }
+        }, "muster-lease");
+        watcher.setDaemon(true);
+        watcher.start();
     }
 
     private static String describe(MemberEvent e) {

@@ -84,6 +84,8 @@ public final class Membership {
     private Metadata metadata;
     private int incarnation;
     private MemberState localState = MemberState.JOINING;
+    /** Seeds that have not answered a join yet: retried with backoff even after the join, so a
+     *  seed that was not up yet (nodes started together) still learns of this node. */
     private List<Address> seeds = List.of();
     private long nextJoinAt = Long.MAX_VALUE;
     private int joinBackoff = 1;
@@ -150,6 +152,9 @@ public final class Membership {
 
     /**
      * Joins through the seeds: a push-pull with each until one answers, retried with backoff.
+     * Seeds that did not answer are asked again (with the same backoff, up to 8 join retry
+     * intervals apart) until each has answered once: nodes started together may find their
+     * seeds not up yet, and two groups that joined different seeds would otherwise stay apart.
      * With no seeds other than itself, the node forms a cluster of one at once.
      */
     public void start(List<Address> seedAddresses, long nowNanos) {
@@ -233,7 +238,7 @@ public final class Membership {
         if (localState == MemberState.LEFT) {
             return;
         }
-        if (localState == MemberState.JOINING && nowNanos >= nextJoinAt) {
+        if (retryingJoin() && nowNanos >= nextJoinAt) {
             sendJoin(nowNanos);
         }
         if (localState != MemberState.LEAVING) {
@@ -270,7 +275,7 @@ public final class Membership {
             return Long.MAX_VALUE;
         }
         long d = nextReapAt;
-        if (localState == MemberState.JOINING) {
+        if (retryingJoin()) {
             d = Math.min(d, nextJoinAt);
         }
         if (localState == MemberState.ALIVE) {
@@ -670,6 +675,11 @@ public final class Membership {
                 List.of(new Message.PushPull.Entry(selfAlive(), incarnation, MemberState.ALIVE)));
     }
 
+    /** Joining, or joined while some seed never answered (it may have started later). */
+    private boolean retryingJoin() {
+        return localState == MemberState.JOINING || (localState == MemberState.ALIVE && !seeds.isEmpty());
+    }
+
     private void sendJoin(long now) {
         Message.PushPull request = joinRequest();
         for (Address seed : seeds) {
@@ -695,6 +705,11 @@ public final class Membership {
     private void onPushPull(Address from, Message.PushPull pp, long now) {
         if (pp.reply() && localState == MemberState.JOINING && claimedElsewhere(pp)) {
             return; // not accepted: stay joining, retry, and let the driver report the conflict
+        }
+        if (pp.reply() && seeds.contains(from)) {
+            List<Address> rest = new ArrayList<>(seeds);
+            rest.remove(from);
+            seeds = List.copyOf(rest);
         }
         if (!pp.reply()) {
             // Answer before merging, with tombstones the requester asked about, so a restarted

@@ -330,4 +330,25 @@ class MembershipTest {
         c.contact(List.of(a.address()), now);
         assertThat(wire.inFlight).as("a is a live member now: no second join").isEmpty();
     }
+
+    @Test
+    void aSeedThatWasNotUpYetIsAskedAgainUntilItAnswers() {
+        Address later = new Address("127.0.0.1", 7009);
+        Membership c = wire.add("c", 7003, List.of(a.address(), later));
+        wire.deliverAll();
+        assertThat(c.localState()).as("a answered: c joined").isEqualTo(MemberState.ALIVE);
+        Membership d = wire.add("d", 7009, List.of()); // the second seed comes up alone, after the join
+        for (int i = 0; i < 40 && d.aliveCount() < 4; i++) {
+            now += 500 * MS;
+            wire.tickAll();
+            wire.deliverAll();
+        }
+        assertThat(d.aliveCount()).as("c kept asking d until d answered, so d is no longer alone").isEqualTo(4);
+        long streamsBefore = wire.inFlight.size();
+        now += 20_000 * MS;
+        wire.tickAll();
+        assertThat(wire.inFlight.stream().filter(p -> p[2] instanceof Message.PushPull pp && pp.join()).count())
+                .as("every seed answered: no more join requests").isZero();
+        assertThat(streamsBefore).isZero();
+    }
 }

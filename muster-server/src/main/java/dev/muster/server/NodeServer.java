@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.muster.Cluster;
+import dev.muster.ClusterInfo;
 import dev.muster.Member;
 import dev.muster.MemberState;
 import io.helidon.http.HeaderNames;
@@ -19,6 +20,8 @@ import java.util.Objects;
  * GET /health/alive       200 {"status":"alive"} while the process serves
  * GET /health/ready       200 {"status":"ready"} once joined; 503 {"status":"joining"|"leaving"|"left"}
  * GET /api/cluster/nodes  200 [{"name","address","gossip_port","http_port","state","incarnation","roles","metadata"}]
+ * GET /api/cluster/info   200 {"name","index","state","incarnation","pid","uptime_ms","cluster_size","members",
+ *                              "alive","suspect","dead","left","formed"}: this node and what it sees
  * </pre>
  *
  * <p>Each member's {@code http_port} is the one it publishes in its metadata under
@@ -56,7 +59,8 @@ public final class NodeServer implements AutoCloseable {
                             boolean ready = s == MemberState.ALIVE;
                             json(res, ready ? 200 : 503, status(ready ? "ready" : s.jsonName()));
                         })
-                        .get("/api/cluster/nodes", (req, res) -> json(res, 200, nodes(cluster))))
+                        .get("/api/cluster/nodes", (req, res) -> json(res, 200, nodes(cluster)))
+                        .get("/api/cluster/info", (req, res) -> json(res, 200, info(cluster))))
                 .build()
                 .start();
         return new NodeServer(server);
@@ -69,6 +73,31 @@ public final class NodeServer implements AutoCloseable {
 
     private static ObjectNode status(String status) {
         return JSON.createObjectNode().put("status", status);
+    }
+
+    private static final long STARTED_NANOS = System.nanoTime();
+
+    static ObjectNode info(Cluster cluster) {
+        ClusterInfo info = cluster.info();
+        ObjectNode n = JSON.createObjectNode();
+        n.put("name", info.self().name());
+        n.put("index", info.index());
+        n.put("state", info.self().state().jsonName());
+        n.put("incarnation", info.self().incarnation());
+        n.put("pid", ProcessHandle.current().pid());
+        n.put("uptime_ms", (System.nanoTime() - STARTED_NANOS) / 1_000_000);
+        n.put("cluster_size", info.clusterSize());
+        n.put("members", info.members().size());
+        int[] counts = new int[MemberState.values().length];
+        for (Member m : info.members()) {
+            counts[m.state().ordinal()]++;
+        }
+        n.put("alive", info.alive());
+        n.put("suspect", counts[MemberState.SUSPECT.ordinal()]);
+        n.put("dead", counts[MemberState.DEAD.ordinal()]);
+        n.put("left", counts[MemberState.LEFT.ordinal()]);
+        n.put("formed", info.formed());
+        return n;
     }
 
     static ArrayNode nodes(Cluster cluster) {

@@ -1,0 +1,443 @@
+package dev.muster.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A cluster of {@code muster serve} processes on this machine, named {@code node-1 .. node-N},
+ * kept in a {@link ClusterDir}. The {@code muster start / status / stop / node / restart / logs /
+ * clean} commands are thin layers over it, and tests use it directly.
+ *
+ * <p>Nodes start in batches: every node of a batch is spawned at once, and the next batch
+ * starts once the whole batch has joined (its {@code /health/ready} answers 200). Node 1 forms
+ * the cluster; every other node joins through nodes 1-3. Each node holds a lease: its pid file;
+ * a node whose pid file disappears (the directory was removed, or {@code muster clean} ran)
+ * leaves and exits by itself within {@code ServeCommand.LEASE_CHECK_MILLIS}.
+ *
+ * <p>Not thread-safe: one command at a time.
+ */
+public final class LocalCluster {
+
+    /** Nodes a local cluster may have: what one machine can hold with room. */
+    public static final int MAX_SIZE = 100;
+    /** How long a node may take to leave after SIGTERM before it is killed. */
+    public static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static final long POLL_NANOS = 50_000_000L;
+    /** System property with the class path for node processes; default: this JVM's (the muster jar). */
+    public static final String CLASSPATH_PROPERTY = "muster.node.classpath";
+
+    /** Phases of a start, for a progress display. */
+    public interface Progress {
+        void update(String phase, int done, int total);
+    }
+
+    /** What a start measured. */
+    public record StartReport(int nodes, long launchMillis, long convergedMillis) {}
+
+    /** One node as {@code muster status} shows it. */
+    public record NodeStatus(int index, String name, long pid, int gossipPort, int httpPort, String state,
+                             int membersSeen, int aliveSeen, long incarnation, long uptimeMillis, long rssBytes) {}
+
+    private final ClusterDir dir;
+    private ClusterDir.Layout layout;
+    private final NodeClient client;
+    private final List<String> jvmOptions;
+
+    private LocalCluster(ClusterDir dir, ClusterDir.Layout layout, List<String> jvmOptions) {
+        this.dir = dir;
+        this.layout = layout;
+        this.client = new NodeClient(layout.bindHost());
+        this.jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    /**
+     * Prepares a new cluster in {@code root}: checks everything first (ports, directory,
+     * memory, descriptors, no cluster running there) and writes the layout only when all is well.
+     *
+     * @throws IllegalArgumentException listing every problem, one per line
+     */
+    public static LocalCluster create(Path root, String name, int size, String bindHost, int basePort, int httpBasePort,
+                                      int portSpacing, List<String> jvmOptions) {
+        if (size < 1 || size > MAX_SIZE) {
+            throw new IllegalArgumentException("--size (" + size + ") must be between 1 and " + MAX_SIZE);
+        }
+        if (portSpacing < 2) {
+            throw new IllegalArgumentException("--port-spacing (" + portSpacing + ") must be at least 2");
+        }
+        if (Math.abs(basePort - httpBasePort) % portSpacing == 0
+                && Math.abs(basePort - httpBasePort) / portSpacing < size) {
+            throw new IllegalArgumentException("gossip ports from " + basePort + " and HTTP ports from " + httpBasePort
+                    + " overlap with spacing " + portSpacing + " for " + size + " nodes; move --http-base-port");
+        }
+        ClusterDir dir = new ClusterDir(root);
+        ClusterDir.Layout layout = new ClusterDir.Layout(name, size, "process", bindHost, basePort, httpBasePort, portSpacing);
+        List<String> problems = Preflight.check(dir, layout, 1);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("\n", problems));
+        }
+        dir.write(layout);
+        return new LocalCluster(dir, layout, jvmOptions);
+    }
+
+    /** The cluster kept in {@code root}, as the last start left it. */
+    public static LocalCluster open(Path root, List<String> jvmOptions) {
+        ClusterDir dir = new ClusterDir(root);
+        ClusterDir.Layout layout = dir.read().orElseThrow(() -> new IllegalArgumentException(
+                "no cluster in " + dir.root() + "; start one with 'muster start' (or pass --dir)"));
+        return new LocalCluster(dir, layout, jvmOptions);
+    }
+
+    public int size() {
+        return layout.size();
+    }
+
+    public Path directory() {
+        return dir.root();
+    }
+
+    public String name(int index) {
+        return "node-" + index;
+    }
+
+    public int gossipPort(int index) {
+        return layout.gossipPort(index);
+    }
+
+    public int httpPort(int index) {
+        return layout.httpPort(index);
+    }
+
+    public Path logFile(int index) {
+        return dir.logFile(index);
+    }
+
+    private void checkIndex(int index) {
+        if (index < 1 || index > layout.size()) {
+            throw new IllegalArgumentException("node index " + index + " must be between 1 and " + layout.size()
+                    + " (the cluster's size)");
+        }
+    }
+
+    // ------------------------------------------------------------------ start
+
+    /** Starts nodes 1..N in batches and, unless {@code wait} is false, waits until every node sees N alive. */
+    public StartReport start(int batchSize, boolean wait, Duration timeout, Progress progress) {
+        return startRange(1, layout.size(), batchSize, wait, timeout, progress);
+    }
+
+    private StartReport startRange(int from, int to, int batchSize, boolean wait, Duration timeout, Progress progress) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("--batch-size (" + batchSize + ") must be at least 1");
+        }
+        long t0 = System.nanoTime();
+        long deadline = t0 + timeout.toNanos();
+        int total = to - from + 1;
+        for (int first = from; first <= to; first += batchSize) {
+            int last = Math.min(to, first + batchSize - 1);
+            Map<Integer, Process> batch = new HashMap<>();
+            for (int i = first; i <= last; i++) {
+                batch.put(i, spawn(i));
+            }
+            for (int i = first; i <= last; i++) {
+                awaitReady(i, batch.get(i), deadline);
+                progress.update("started", i - from + 1, total);
+            }
+        }
+        long launched = System.nanoTime();
+        long converged = launched;
+        if (wait) {
+            awaitFormed(deadline, progress);
+            converged = System.nanoTime();
+        }
+        return new StartReport(total, (launched - t0) / 1_000_000, (converged - t0) / 1_000_000);
+    }
+
+    /** Spawns node {@code index} as its own JVM running {@code muster serve}, detached from this terminal. */
+    private Process spawn(int index) {
+        try {
+            Files.createDirectories(dir.nodeDir(index));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir.nodeDir(index), e);
+        }
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            cmd.add("/usr/bin/setsid"); // its own session: closing the terminal does not hang it up
+        }
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty(CLASSPATH_PROPERTY, System.getProperty("java.class.path")),
+                "dev.muster.cli.Main", "serve",
+                "--name", name(index), "--cluster", layout.name(), "--bind", layout.bindHost(),
+                "--port", Integer.toString(gossipPort(index)), "--http-port", Integer.toString(httpPort(index)),
+                "--size", Integer.toString(layout.size()), "--lease", dir.pidFile(index).toString()));
+        List<String> seeds = new ArrayList<>();
+        for (int s = 1; s <= Math.min(3, layout.size()); s++) {
+            if (s != index) {
+                seeds.add(hostPort(gossipPort(s)));
+            }
+        }
+        if (index != 1 && !seeds.isEmpty()) {
+            cmd.add("--join");
+            cmd.add(String.join(",", seeds));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(Redirect.appendTo(dir.logFile(index).toFile()))
+                .redirectInput(Redirect.from(Path.of("/dev/null").toFile()));
+        // the node's settings are its flags; the caller's CLUSTER_* environment must not leak in
+        pb.environment().keySet().removeIf(k -> k.startsWith("CLUSTER_") || k.equals("NODE_INDEX")
+                || k.equals("NODE_NAME") || k.endsWith("BASE_PORT") || k.equals("PORT_SPACING") || k.startsWith("HTTP_"));
+        try {
+            Process p = pb.start();
+            dir.writePid(index, p.pid());
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start node-" + index + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String hostPort(int port) {
+        return (layout.bindHost().indexOf(':') >= 0 ? "[" + layout.bindHost() + "]" : layout.bindHost()) + ":" + port;
+    }
+
+    private void awaitReady(int index, Process p, long deadlineNanos) {
+        while (!client.ready(httpPort(index))) {
+            if (!p.isAlive()) {
+                dir.clearPid(index);
+                throw new IllegalStateException(name(index) + " exited (code " + p.exitValue() + ") before it joined; "
+                        + "its log " + dir.logFile(index) + " ends with:\n" + tail(index, 5));
+            }
+            if (System.nanoTime() > deadlineNanos) {
+                throw new IllegalStateException(name(index) + " did not join in time; see " + dir.logFile(index));
+            }
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    /** Waits until every running node sees all N alive; progress reports the fewest any node sees. */
+    private void awaitFormed(long deadlineNanos, Progress progress) {
+        int n = layout.size();
+        while (true) {
+            int fewest = Integer.MAX_VALUE;
+            for (int i = 1; i <= n; i++) {
+                int alive = client.get(httpPort(i), "/api/cluster/info").map(j -> j.path("alive").asInt()).orElse(0);
+                fewest = Math.min(fewest, alive);
+                if (alive < n) {
+                    break;
+                }
+            }
+            progress.update("converging", Math.min(fewest, n), n);
+            if (fewest >= n) {
+                return;
+            }
+            if (System.nanoTime() > deadlineNanos) {
+                throw new IllegalStateException("the cluster did not converge in time: some node sees only " + fewest
+                        + " of " + n + " alive; 'muster status' shows which");
+            }
+            LockSupport.parkNanos(POLL_NANOS * 2);
+        }
+    }
+
+    /** Waits until every node sees all N alive, or the timeout; true when it did. */
+    public boolean awaitFormed(Duration timeout) {
+        try {
+            awaitFormed(System.nanoTime() + timeout.toNanos(), (p, d, t) -> { });
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ one node
+
+    /** The pid of node {@code index} if it runs as a node of this cluster. */
+    public OptionalLong pid(int index) {
+        checkIndex(index);
+        OptionalLong pid = dir.pid(index);
+        return pid.isPresent() && Processes.isNodeOf(pid.getAsLong(), dir, index) ? pid : OptionalLong.empty();
+    }
+
+    public boolean isRunning(int index) {
+        return pid(index).isPresent();
+    }
+
+    /** Starts node {@code index} again (same name, ports and directory) and waits until it joined. */
+    public void startNode(int index, Duration timeout) {
+        checkIndex(index);
+        if (isRunning(index)) {
+            throw new IllegalArgumentException(name(index) + " is already running (pid " + pid(index).getAsLong() + ")");
+        }
+        List<String> problems = Preflight.check(dir, layout.withSize(index), index);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("\n", problems));
+        }
+        awaitReady(index, spawn(index), System.nanoTime() + timeout.toNanos());
+    }
+
+    /** SIGKILL: a crash, for the others to detect. */
+    public void kill(int index) {
+        OptionalLong pid = pid(index);
+        if (pid.isEmpty()) {
+            throw new IllegalArgumentException(name(index) + " is not running");
+        }
+        Processes.kill(pid.getAsLong());
+        dir.clearPid(index);
+    }
+
+    /** Graceful: SIGTERM (the node leaves), SIGKILL after {@link #STOP_GRACE}. False when it was not running. */
+    public boolean stop(int index) {
+        OptionalLong pid = pid(index);
+        dir.clearPid(index);
+        if (pid.isEmpty()) {
+            return false;
+        }
+        Processes.stop(pid.getAsLong(), STOP_GRACE);
+        return true;
+    }
+
+    /** Stops and starts node {@code index} under the same name, ports and directory. */
+    public void restart(int index, Duration timeout) {
+        checkIndex(index);
+        stop(index);
+        startNode(index, timeout);
+    }
+
+    // ------------------------------------------------------------------ whole cluster
+
+    /** Stops every node, in parallel; returns how many were running. */
+    public int stopAll() {
+        List<Thread> stoppers = new ArrayList<>();
+        int[] stopped = new int[1];
+        for (int i = 1; i <= layout.size(); i++) {
+            int index = i;
+            stoppers.add(Thread.ofVirtual().start(() -> {
+                if (stop(index)) {
+                    synchronized (stopped) {
+                        stopped[0]++;
+                    }
+                }
+            }));
+        }
+        for (Thread t : stoppers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return stopped[0];
+    }
+
+    /**
+     * Changes the size: growing starts nodes old+1..new, and any stopped node of 1..old, then
+     * waits for convergence (each node's own expected size changes when it restarts);
+     * shrinking stops nodes new+1..old gracefully.
+     */
+    public StartReport resize(int newSize, int batchSize, Duration timeout, Progress progress) {
+        if (newSize < 1 || newSize > MAX_SIZE) {
+            throw new IllegalArgumentException("--size (" + newSize + ") must be between 1 and " + MAX_SIZE);
+        }
+        int old = layout.size();
+        if (newSize < old) {
+            for (int i = newSize + 1; i <= old; i++) {
+                stop(i);
+            }
+            layout = layout.withSize(newSize);
+            dir.write(layout);
+            return new StartReport(0, 0, 0);
+        }
+        ClusterDir.Layout grown = layout.withSize(newSize);
+        List<String> problems = Preflight.check(dir, grown, old + 1);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("\n", problems));
+        }
+        layout = grown;
+        dir.write(layout);
+        for (int i = 1; i <= old; i++) {
+            if (!isRunning(i)) {
+                startNode(i, timeout); // a resized cluster has all its nodes running
+            }
+        }
+        StartReport r = startRange(old + 1, newSize, batchSize, false, timeout, progress);
+        awaitFormed(System.nanoTime() + timeout.toNanos(), progress);
+        return r;
+    }
+
+    /** One row per node: what the node itself and the majority of the others say about it. */
+    public List<NodeStatus> status() {
+        int n = layout.size();
+        Map<Integer, JsonNode> info = new HashMap<>();
+        Map<String, Map<String, Integer>> votes = new HashMap<>();
+        for (int i = 1; i <= n; i++) {
+            if (!isRunning(i)) {
+                continue;
+            }
+            int index = i;
+            client.get(httpPort(i), "/api/cluster/info").ifPresent(j -> info.put(index, j));
+            client.get(httpPort(i), "/api/cluster/nodes").ifPresent(list -> {
+                for (JsonNode m : list) {
+                    String about = m.path("name").asText();
+                    if (!about.equals(name(index))) {
+                        votes.computeIfAbsent(about, k -> new HashMap<>()).merge(m.path("state").asText(), 1, Integer::sum);
+                    }
+                }
+            });
+        }
+        List<NodeStatus> rows = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            OptionalLong pid = pid(i);
+            JsonNode j = info.get(i);
+            String majority = Optional.ofNullable(votes.get(name(i))).flatMap(v -> v.entrySet().stream()
+                    .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)).orElse(null);
+            String state = majority != null ? majority : pid.isPresent() ? (j == null ? "starting" : j.path("state").asText()) : "stopped";
+            rows.add(new NodeStatus(i, name(i), pid.orElse(-1), gossipPort(i), httpPort(i), state,
+                    j == null ? 0 : j.path("members").asInt(), j == null ? 0 : j.path("alive").asInt(),
+                    j == null ? -1 : j.path("incarnation").asLong(), j == null ? -1 : j.path("uptime_ms").asLong(),
+                    pid.isPresent() ? Resources.rssBytes(pid.getAsLong()) : -1));
+        }
+        return rows;
+    }
+
+    /** The last {@code lines} lines of node {@code index}'s log. */
+    public String tail(int index, int lines) {
+        try {
+            List<String> all = Files.readAllLines(dir.logFile(index));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * Ends every process recorded in this directory's pid files that still is a node of this
+     * cluster, removes the pid files and the layout. Returns the pids ended.
+     */
+    public static List<Long> clean(Path root) {
+        ClusterDir dir = new ClusterDir(root);
+        List<Long> ended = new ArrayList<>();
+        int size = dir.read().map(ClusterDir.Layout::size).orElse(MAX_SIZE);
+        for (int i = 1; i <= Math.max(size, MAX_SIZE); i++) {
+            OptionalLong pid = dir.pid(i);
+            if (pid.isPresent()) {
+                if (Processes.isNodeOf(pid.getAsLong(), dir, i)) {
+                    Processes.stop(pid.getAsLong(), Duration.ofSeconds(3));
+                    ended.add(pid.getAsLong());
+                }
+                dir.clearPid(i);
+            }
+        }
+        dir.removeLayout();
+        return ended;
+    }
+}

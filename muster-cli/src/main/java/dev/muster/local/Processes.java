@@ -1,0 +1,80 @@
+package dev.muster.local;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Signals for node processes, always by pid and only after checking that the pid still is a
+ * Muster node of this cluster (its command line holds this node's lease file), so a reused
+ * pid is never signalled. Never {@code pkill}.
+ */
+final class Processes {
+
+    private Processes() {}
+
+    /** True when {@code pid} runs and is node {@code index} of this directory's cluster. */
+    static boolean isNodeOf(long pid, ClusterDir dir, int index) {
+        Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        if (h.isEmpty() || !h.get().isAlive()) {
+            return false;
+        }
+        Optional<String> cmd = commandLine(pid);
+        // Without a readable command line (another user's process), it is not ours to signal.
+        return cmd.isPresent() && cmd.get().contains(dir.pidFile(index).toString()) && cmd.get().contains(" serve ");
+    }
+
+    /**
+     * The whole command line of a process: from /proc on Linux (ProcessHandle's may be cut short
+     * for long class paths), else from ProcessHandle.
+     */
+    static Optional<String> commandLine(long pid) {
+        Path proc = Path.of("/proc", Long.toString(pid), "cmdline");
+        if (Files.isReadable(proc)) {
+            try {
+                return Optional.of(new String(Files.readAllBytes(proc), StandardCharsets.UTF_8).replace('\0', ' '));
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+        return ProcessHandle.of(pid).flatMap(h -> h.info().commandLine());
+    }
+
+    /** SIGTERM, then SIGKILL after {@code grace}; true when the process is gone. */
+    static boolean stop(long pid, Duration grace) {
+        Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        if (h.isEmpty()) {
+            return true;
+        }
+        h.get().destroy();
+        try {
+            h.get().onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return kill(pid);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return !h.get().isAlive();
+        }
+    }
+
+    /** SIGKILL; true when the process is gone within 5 s. */
+    static boolean kill(long pid) {
+        Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        if (h.isEmpty()) {
+            return true;
+        }
+        h.get().destroyForcibly();
+        try {
+            h.get().onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            return true;
+        } catch (Exception e) {
+            return !h.get().isAlive();
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.muster.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Local clusters of real node processes. Every process is found again through the cluster
+ * directory and ended by {@link LocalCluster#clean} after each test; a test fails if any
+ * process of its directory is left.
+ */
+class LocalClusterTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+    private static final LocalCluster.Progress QUIET = (phase, done, total) -> { };
+
+    @TempDir
+    Path dir;
+
+    private int basePort;
+
+    @BeforeAll
+    static void nodeClasspath() {
+        System.setProperty(LocalCluster.CLASSPATH_PROPERTY,
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    }
+
+    private LocalCluster create(int size) {
+        basePort = 20_000 + ThreadLocalRandom.current().nextInt(400) * 100;
+        return LocalCluster.create(dir, "test", size, "127.0.0.1", basePort, basePort + 50, 5, jvm());
+    }
+
+    private static List<String> jvm() {
+        return List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xmx96m");
+    }
+
+    /** Processes whose command line names this test's directory. */
+    private List<ProcessHandle> ours() {
+        String d = dir.toAbsolutePath().normalize().toString();
+        return ProcessHandle.allProcesses()
+                .filter(p -> Processes.commandLine(p.pid()).map(c -> c.contains(d) && c.contains(" serve ")).orElse(false))
+                .toList();
+    }
+
+    @AfterEach
+    void nothingLeft() {
+        LocalCluster.clean(dir);
+        Awaitility.await("no node process of this test is left").atMost(Duration.ofSeconds(20))
+                .until(() -> ours().isEmpty());
+    }
+
+    @Test
+    void threeNodesStartShowStopRestartAndResize() throws Exception {
+        LocalCluster c = create(3);
+        LocalCluster.StartReport r = c.start(3, true, TIMEOUT, QUIET);
+        assertThat(r.nodes()).isEqualTo(3);
+        List<LocalCluster.NodeStatus> status = c.status();
+        assertThat(status).extracting(LocalCluster.NodeStatus::state).containsOnly("alive");
+        assertThat(status).extracting(LocalCluster.NodeStatus::aliveSeen).containsOnly(3);
+        assertThat(status.get(1).gossipPort()).isEqualTo(basePort + 5);
+
+        // another command finds the cluster again through its directory
+        LocalCluster again = LocalCluster.open(dir, jvm());
+        long oldPid = again.pid(2).orElseThrow();
+        assertThat(again.stop(2)).isTrue();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> stateOf(again, 2).equals("left"));
+        again.startNode(2, TIMEOUT);
+        assertThat(again.pid(2).orElseThrow()).isNotEqualTo(oldPid);
+        assertThat(again.awaitFormed(TIMEOUT)).as("node-2 is back under its name").isTrue();
+        assertThat(again.tail(2, 100)).contains("node-2 serving cluster 'test'");
+
+        again.resize(5, 2, TIMEOUT, QUIET);
+        assertThat(again.status()).hasSize(5).extracting(LocalCluster.NodeStatus::aliveSeen).containsOnly(5);
+        again.resize(2, 2, TIMEOUT, QUIET);
+        assertThat(again.size()).isEqualTo(2);
+        assertThat(again.awaitFormed(Duration.ofSeconds(30))).as("the two left see each other alive").isTrue();
+        assertThat(again.status()).extracting(LocalCluster.NodeStatus::state).containsExactly("alive", "alive");
+    }
+
+    private static String stateOf(LocalCluster c, int index) {
+        return c.status().get(index - 1).state();
+    }
+
+    @Test
+    void aKilledNodeIsSeenDeadAndRestartsUnderItsName() throws Exception {
+        LocalCluster c = create(3);
+        c.start(3, true, TIMEOUT, QUIET);
+        c.kill(3);
+        Awaitility.await("the others mark node-3 dead").atMost(Duration.ofSeconds(30)).until(() -> stateOf(c, 3).equals("dead"));
+        c.restart(3, TIMEOUT);
+        assertThat(c.awaitFormed(TIMEOUT)).isTrue();
+    }
+
+    @Test
+    void aTakenPortIsOneClearLineAndStartsNothing() throws Exception {
+        basePort = 20_000 + ThreadLocalRandom.current().nextInt(400) * 100;
+        try (ServerSocket taken = new ServerSocket(basePort + 10)) {
+            assertThatThrownBy(() -> LocalCluster.create(dir, "test", 3, "127.0.0.1", basePort, basePort + 50, 5, jvm()))
+                    .hasMessage("node-3 gossip port " + (basePort + 10)
+                            + " is in use; is another cluster running? try 'muster clean' or --base-port");
+        }
+        assertThat(Files.exists(dir.resolve(ClusterDir.STATE_FILE))).as("no layout written").isFalse();
+        assertThat(ours()).isEmpty();
+    }
+
+    @Test
+    void badSizesAreRefused() {
+        for (int size : new int[] {0, -1, 10_000}) {
+            assertThatThrownBy(() -> LocalCluster.create(dir, "test", size, "127.0.0.1", 30_000, 30_050, 5, jvm()))
+                    .hasMessage("--size (" + size + ") must be between 1 and 100");
+        }
+    }
+
+    @Test
+    void nodesStopByThemselvesWhenTheirDirectoryIsRemoved() throws Exception {
+        LocalCluster c = create(2);
+        c.start(2, true, TIMEOUT, QUIET);
+        assertThat(ours()).hasSize(2);
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        Awaitility.await("both nodes end once their lease is gone").atMost(Duration.ofSeconds(20))
+                .until(() -> ours().isEmpty());
+    }
+
+    @Test
+    void cleanAfterTheCliWasKilledMidStartLeavesNoProcessAndNoPort() throws Exception {
+        basePort = 20_000 + ThreadLocalRandom.current().nextInt(400) * 100;
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "-D" + LocalCluster.CLASSPATH_PROPERTY + "=" + System.getProperty(LocalCluster.CLASSPATH_PROPERTY),
+                "-cp", System.getProperty(LocalCluster.CLASSPATH_PROPERTY), "dev.muster.cli.Main", "start",
+                "--size", "4", "--batch-size", "2", "--dir", dir.toString(), "--cluster", "test",
+                "--base-port", Integer.toString(basePort), "--http-base-port", Integer.toString(basePort + 50),
+                "--port-spacing", "5"));
+        Process cli = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolveSibling(
+                dir.getFileName() + "-cli.log").toFile()).start();
+        try {
+            Awaitility.await("the CLI started some nodes").atMost(Duration.ofSeconds(60))
+                    .until(() -> !ours().isEmpty());
+        } finally {
+            cli.destroyForcibly(); // SIGKILL the CLI in the middle of its start
+            cli.waitFor();
+        }
+        List<Long> ended = LocalCluster.clean(dir);
+        assertThat(ended).isNotEmpty();
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> ours().isEmpty());
+        for (int i = 0; i < 4; i++) {
+            assertThat(free(basePort + 5 * i)).as("gossip port of node-%d is free", i + 1).isTrue();
+        }
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket(port)) {
+            return s.getLocalPort() == port;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
