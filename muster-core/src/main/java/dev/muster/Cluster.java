@@ -24,8 +24,10 @@ import java.util.function.Consumer;
  *
  * <p>Thread-safe: every method may be called from any thread except a listener's own callback
  * may not block waiting for the cluster (no {@link #awaitMembers} inside a listener). The node
- * runs on a shared event loop and owns no threads of its own; listeners run on the executor
- * given to {@link #start(ClusterConfig, Executor)}, one event at a time, in order.
+ * runs on a shared event loop and owns no platform threads of its own (with DNS discovery, a
+ * refresh every 30 s runs on a short-lived virtual thread); listeners run on the executor given
+ * to {@link #start(ClusterConfig, Executor)}, one event at a time, in order, and never on the
+ * event loop (an executor that runs tasks in the caller's thread is bypassed for a shared one).
  */
 public interface Cluster extends AutoCloseable {
 
@@ -73,7 +75,9 @@ public interface Cluster extends AutoCloseable {
 
     /**
      * Calls {@code listener} with every member event from now on (joined, alive, suspect,
-     * dead, left, updated), in order, on the listener executor.
+     * dead, left, updated), in order, on the listener executor. A listener that throws is
+     * logged and the others still run. If listeners fall 100,000 events behind, further events
+     * are dropped and a warning is logged.
      */
     Subscription subscribe(Consumer<MemberEvent> listener);
 

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -80,34 +81,36 @@ final class ServeCommand implements Callable<Integer> {
         HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
         ClusterConfig config = config(System.getenv());
         Cluster node = Cluster.start(config);
-        NodeServer http = null;
+        // From here on SIGTERM leaves gracefully, whatever else start-up still does.
+        AtomicReference<NodeServer> http = new AtomicReference<>();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                node.leave(config.leaveTimeout());
+            } finally {
+                NodeServer server = http.get();
+                if (server != null) {
+                    server.close();
+                }
+                stopped.countDown();
+            }
+        }, "muster-shutdown"));
         if (config.httpPort() >= 0) {
             try {
-                http = NodeServer.start(node, config.bindHost(), config.httpPort());
+                http.set(NodeServer.start(node, config.bindHost(), config.httpPort()));
             } catch (RuntimeException e) {
-                node.close();
                 throw new dev.muster.ClusterException("node " + config.nodeName() + " could not serve HTTP on "
                         + config.bindHost() + ":" + config.httpPort() + ": " + e.getMessage()
                         + " — is another node running there? try 'muster clean' or another --http-port", e);
             }
-            node.updateMetadata(node.localMember().metadata().with(NodeServer.HTTP_PORT_KEY, Integer.toString(http.port())));
+            node.updateMetadata(node.localMember().metadata().with(NodeServer.HTTP_PORT_KEY,
+                    Integer.toString(http.get().port())));
         }
         node.subscribe(e -> System.err.println(describe(e)));
         System.out.println(config.nodeName() + " serving cluster '" + config.clusterName() + "' at " + node.address()
-                + (http == null ? "" : ", http " + config.bindHost() + ":" + http.port())
+                + (http.get() == null ? "" : ", http " + config.bindHost() + ":" + http.get().port())
                 + "; " + node.info().alive() + " alive");
         System.out.flush();
-
-        CountDownLatch stopped = new CountDownLatch(1);
-        NodeServer server = http;
-        Thread hook = new Thread(() -> {
-            node.leave(config.leaveTimeout());
-            if (server != null) {
-                server.close();
-            }
-            stopped.countDown();
-        }, "muster-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         if (lease != null) {
             watchLease(lease, stopped);
         }

@@ -41,14 +41,22 @@ final class EventDispatch {
 
     private final String nodeName;
     private final Executor executor;
+    private final java.util.function.BooleanSupplier onLoop;
     private final List<Consumer<MemberEvent>> listeners = new CopyOnWriteArrayList<>();
     private final ArrayDeque<MemberEvent> backlog = new ArrayDeque<>();
     private boolean draining;
     private long dropped;
 
-    EventDispatch(String nodeName, Executor executor) {
+    /**
+     * @param executor where listeners run; null for the shared pool
+     * @param onLoop true when called on the node's event loop: a listener found there (an
+     *     executor that runs tasks in the caller's thread) is moved to the shared pool, because
+     *     the loop never runs user code
+     */
+    EventDispatch(String nodeName, Executor executor, java.util.function.BooleanSupplier onLoop) {
         this.nodeName = nodeName;
         this.executor = executor == null ? SHARED : executor;
+        this.onLoop = onLoop;
     }
 
     Subscription subscribe(Consumer<MemberEvent> listener) {
@@ -75,11 +83,24 @@ final class EventDispatch {
             draining = true;
         }
         if (start) {
-            executor.execute(this::drain);
+            try {
+                executor.execute(this::drain);
+            } catch (java.util.concurrent.RejectedExecutionException ex) {
+                synchronized (backlog) {
+                    dropped += backlog.size();
+                    backlog.clear();
+                    draining = false;
+                }
+                log.warn("node {}: the listener executor refused work ({}); events dropped", nodeName, ex.toString());
+            }
         }
     }
 
     private void drain() {
+        if (onLoop.getAsBoolean()) {
+            SHARED.execute(this::drain);
+            return;
+        }
         while (true) {
             MemberEvent e;
             synchronized (backlog) {
@@ -92,7 +113,9 @@ final class EventDispatch {
             for (Consumer<MemberEvent> l : listeners) {
                 try {
                     l.accept(e);
-                } catch (RuntimeException ex) {
+                } catch (VirtualMachineError fatal) {
+                    throw fatal;
+                } catch (Throwable ex) { // an AssertionError in one listener must not stop all events
                     log.warn("node {}: a member event listener threw on {}", nodeName, e, ex);
                 }
             }

@@ -83,8 +83,9 @@ public final class Node implements Cluster {
     private ScheduledFuture<?> timer; // loop
     private long timerAtNanos = Long.MAX_VALUE; // loop
     private final List<AliveWaiter> aliveWaiters = new ArrayList<>(); // loop
-    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private long codecErrors; // loop
+    private long coreErrors; // loop
     private SeedProvider dns;
     private MulticastDiscovery multicast;
     private ScheduledFuture<?> dnsRefresh;
@@ -95,7 +96,7 @@ public final class Node implements Cluster {
         this.config = config;
         this.loop = loop;
         this.faults = config.faultInjection() ? new FaultFilter() : null;
-        this.events = new EventDispatch(config.nodeName(), listenerExecutor);
+        this.events = new EventDispatch(config.nodeName(), listenerExecutor, loop::inEventLoop);
         this.codec = new WireCodec(config.membership().maxMessageBytes());
         int maxFrame = config.membership().maxMessageBytes() + FRAME_HEADER_BYTES;
         this.transport = new Transport(loop, config.clusterName(), maxFrame, CONNECT_TIMEOUT_MILLIS, faults,
@@ -136,7 +137,7 @@ public final class Node implements Cluster {
         transport.advertise(self);
         List<Address> seeds = Seeds.resolve(config, self);
         if (seeds.isEmpty() && !config.seeds().isEmpty() && config.dnsName() == null && !config.multicast()
-                && !config.seeds().contains(self)) {
+                && !Seeds.anyResolves(config.seeds())) {
             throw new ClusterException("node " + config.nodeName() + " cannot join: none of its seeds " + config.seeds()
                     + " resolves to an address — check the host names in seeds / --join / CLUSTER_SEEDS");
         }
@@ -160,7 +161,7 @@ public final class Node implements Cluster {
             try {
                 multicast = MulticastDiscovery.start(MulticastConfig.builder(config.clusterName(), config.nodeName(), self)
                         .group(config.multicastGroup(), config.multicastPort()).build(), loop,
-                        peer -> loop.execute(() -> contact(List.of(peer))));
+                        peer -> execute(() -> contact(List.of(peer))));
             } catch (IOException e) {
                 throw new ClusterException("node " + config.nodeName() + " could not start multicast discovery on "
                         + config.multicastGroup() + ":" + config.multicastPort() + ": " + e.getMessage(), e);
@@ -193,23 +194,25 @@ public final class Node implements Cluster {
 
     /** Looks DNS up again off the loop (on a virtual thread) and contacts whoever is new. */
     private void refreshDns() {
-        if (closed) {
+        if (closed.get()) {
             return;
         }
         Thread.ofVirtual().name("muster-dns-" + config.nodeName()).start(() -> {
+            if (closed.get()) {
+                return;
+            }
             List<Address> found = new ArrayList<>();
             for (Address a : Seeds.lookUp(dns)) {
                 Seeds.add(found, a, self);
             }
-            loop.execute(() -> contact(found));
+            execute(() -> contact(found));
         });
     }
 
     /** On the loop: asks addresses found by discovery for a join exchange. */
     private void contact(List<Address> addresses) {
-        if (!closed && membership != null && !addresses.isEmpty()) {
-            membership.contact(addresses, System.nanoTime());
-            afterInput();
+        if (!closed.get() && membership != null && !addresses.isEmpty()) {
+            guarded("discovered peers", () -> membership.contact(addresses, System.nanoTime()));
         }
     }
 
@@ -217,7 +220,7 @@ public final class Node implements Cluster {
 
     /** Runs after every input: schedules the next tick and completes what waits on the state. */
     private void afterInput() {
-        if (closed) {
+        if (closed.get()) {
             return;
         }
         MemberState state = membership.localState();
@@ -240,17 +243,31 @@ public final class Node implements Cluster {
     private void onTimer() {
         timer = null;
         timerAtNanos = Long.MAX_VALUE;
-        if (closed) {
+        if (closed.get()) {
             return;
         }
-        membership.tick(System.nanoTime());
-        afterInput();
+        guarded("a tick", () -> membership.tick(System.nanoTime()));
+    }
+
+    /**
+     * Runs one input of the core, then {@link #afterInput()} whatever happens: an exception out
+     * of the core is a bug, logged as an error, and must not lose the node's timer.
+     */
+    private void guarded(String what, Runnable input) {
+        try {
+            input.run();
+        } catch (RuntimeException e) {
+            coreErrors++;
+            log.error("node {}: the membership core failed on {}", config.nodeName(), what, e);
+        } finally {
+            afterInput();
+        }
     }
 
     private final class Receiver implements Transport.Receiver {
         @Override
         public void packet(Address from, byte[] data) {
-            if (closed || membership == null) {
+            if (closed.get() || membership == null) {
                 return;
             }
             List<Message> messages;
@@ -262,15 +279,16 @@ public final class Node implements Cluster {
                 return;
             }
             long now = System.nanoTime();
-            for (Message m : messages) {
-                membership.receive(from, m, now);
-            }
-            afterInput();
+            guarded("a datagram from " + from, () -> {
+                for (Message m : messages) {
+                    membership.receive(from, m, now);
+                }
+            });
         }
 
         @Override
         public void frame(Address from, byte[] frame) {
-            if (closed || membership == null) {
+            if (closed.get() || membership == null) {
                 return;
             }
             Message m;
@@ -281,17 +299,15 @@ public final class Node implements Cluster {
                 log.debug("dropped a stream frame from {}: {}", from, e.getMessage());
                 return;
             }
-            membership.receiveStream(from, m, System.nanoTime());
-            afterInput();
+            guarded("a stream message from " + from, () -> membership.receiveStream(from, m, System.nanoTime()));
         }
 
         @Override
         public void refused(Address to) {
             // may be called from inside a send of the core: report it after the current input
-            loop.execute(() -> {
-                if (!closed && membership != null) {
-                    membership.refused(to, System.nanoTime());
-                    afterInput();
+            execute(() -> {
+                if (!closed.get() && membership != null) {
+                    guarded("a refusal of " + to, () -> membership.refused(to, System.nanoTime()));
                 }
             });
         }
@@ -329,6 +345,18 @@ public final class Node implements Cluster {
                     }
                 }
             }
+        }
+    }
+
+    /** Posts {@code task} to the loop; dropped once the node (and perhaps the loop) is closed. */
+    private void execute(Runnable task) {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            loop.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("node {}: loop closed, task dropped", config.nodeName());
         }
     }
 
@@ -404,7 +432,7 @@ public final class Node implements Cluster {
             done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (TimeoutException e) {
-            loop.execute(() -> aliveWaiters.removeIf(w -> w.done() == done));
+            execute(() -> aliveWaiters.removeIf(w -> w.done() == done));
             return false;
         } catch (ExecutionException e) {
             return false;
@@ -429,22 +457,21 @@ public final class Node implements Cluster {
 
     @Override
     public void leave(Duration timeout) {
-        if (closed) {
+        if (closed.get()) {
             return;
         }
-        onLoop(() -> {
-            membership.leave(System.nanoTime());
-            afterInput();
-            return null;
-        });
         try {
+            onLoop(() -> {
+                guarded("leave", () -> membership.leave(System.nanoTime()));
+                return null;
+            });
             left.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             log.debug("node {}: leave not fully gossiped within {}", config.nodeName(), timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            log.debug("node {}: leave failed: {}", config.nodeName(), e.getCause().toString());
+        } catch (ExecutionException | RuntimeException e) {
+            log.warn("node {}: leave failed, closing anyway: {}", config.nodeName(), e.toString());
         } finally {
             close();
         }
@@ -476,19 +503,26 @@ public final class Node implements Cluster {
 
     @Override
     public void close() {
-        if (closed) {
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
-        loop.execute(() -> {
-            if (timer != null) {
-                timer.cancel(false);
-            }
-            for (AliveWaiter w : aliveWaiters) {
-                w.done().completeExceptionally(new IllegalStateException("node closed"));
-            }
-            aliveWaiters.clear();
-        });
+        try {
+            loop.execute(() -> {
+                if (timer != null) {
+                    timer.cancel(false);
+                }
+                if (coreErrors > 0 || codecErrors > 0) {
+                    log.warn("node {}: closed after {} core failures and {} oversized stream messages", config.nodeName(),
+                            coreErrors, codecErrors);
+                }
+                for (AliveWaiter w : aliveWaiters) {
+                    w.done().completeExceptionally(new IllegalStateException("node closed"));
+                }
+                aliveWaiters.clear();
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("node {}: loop already stopped", config.nodeName());
+        }
         joined.completeExceptionally(new IllegalStateException("node closed"));
         if (dnsRefresh != null) {
             dnsRefresh.cancel(false);

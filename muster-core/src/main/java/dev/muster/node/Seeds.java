@@ -50,6 +50,19 @@ final class Seeds {
         return out;
     }
 
+    /** True when at least one of {@code seeds} resolves, this node itself included. */
+    static boolean anyResolves(List<Address> seeds) {
+        for (Address seed : seeds) {
+            try {
+                InetAddress.getAllByName(seed.host());
+                return true;
+            } catch (UnknownHostException e) {
+                // try the next
+            }
+        }
+        return false;
+    }
+
     /** What a discovery source finds now, as IP literals; empty (with a warning) when it fails. */
     static List<Address> lookUp(SeedProvider provider) {
         List<Address> out = new ArrayList<>();

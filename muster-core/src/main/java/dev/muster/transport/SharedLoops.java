@@ -35,7 +35,10 @@ public final class SharedLoops {
 
     /** A node closed: the group stops when no node uses it any more. */
     public static synchronized void release() {
-        if (users > 0 && --users == 0) {
+        if (users <= 0) {
+            throw new IllegalStateException("SharedLoops.release() without a matching acquire()");
+        }
+        if (--users == 0) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             group = null;
         }

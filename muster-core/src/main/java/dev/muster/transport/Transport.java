@@ -94,6 +94,13 @@ public final class Transport implements AutoCloseable {
     static final int MAX_DATAGRAM_BYTES = 65_535;
     /** Attempts to find a port free for both UDP and TCP when any port will do. */
     private static final int BIND_ATTEMPTS = 8;
+    /**
+     * Bytes queued for one socket beyond which sends to it are dropped and counted: a peer that
+     * does not read (or a full UDP buffer) must not make this node's memory grow. Twice the
+     * default max message, so one whole push-pull always fits.
+     */
+    static final io.netty.channel.WriteBufferWaterMark WATER_MARK =
+            new io.netty.channel.WriteBufferWaterMark(1 << 20, 2 << 20);
     private static final byte HELLO_MAGIC = 'M';
     private static final byte HELLO_VERSION = 1;
     private static final int MAX_HELLO_STRING = 255;
@@ -151,10 +158,11 @@ public final class Transport implements AutoCloseable {
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.faults = faults;
         this.receiver = Objects.requireNonNull(receiver, "receiver");
-        this.streams = new DefaultChannelGroup("muster-streams", loop);
+        this.streams = new DefaultChannelGroup("muster-streams", loop, true);
         this.clientBootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -178,12 +186,14 @@ public final class Transport implements AutoCloseable {
             try {
                 u = await(new Bootstrap().group(loop).channel(NioDatagramChannel.class)
                         .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM_BYTES))
+                        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                         .handler(new DatagramHandler())
                         .bind(new InetSocketAddress(ip, port)), "UDP", ip, port);
                 int bound = ((InetSocketAddress) u.localAddress()).getPort();
                 Channel s = await(new ServerBootstrap().group(loop, loop).channel(NioServerSocketChannel.class)
                         .option(ChannelOption.SO_REUSEADDR, true)
                         .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
@@ -250,9 +260,14 @@ public final class Transport implements AutoCloseable {
         if (closed) {
             return;
         }
+        InetSocketAddress target = inet(to);
+        if (target == null || !udp.isWritable()) {
+            droppedSends++;
+            return;
+        }
         packetsOut++;
         bytesOut += data.length;
-        udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(data), inet(to)), udp.voidPromise());
+        udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(data), target), udp.voidPromise());
     }
 
     /** Sends one stream frame over the pooled connection to {@code to}, opening it if needed. */
@@ -300,9 +315,14 @@ public final class Transport implements AutoCloseable {
             }
             return;
         }
+        InetSocketAddress target = inet(to);
+        if (target == null) {
+            droppedSends++;
+            return;
+        }
         peer.connecting = true;
         enqueue(peer, frame);
-        clientBootstrap.connect(inet(to)).addListener((ChannelFuture f) -> connected(to, peer, f));
+        clientBootstrap.connect(target).addListener((ChannelFuture f) -> connected(to, peer, f));
     }
 
     private void connected(Address to, Peer peer, ChannelFuture f) {
@@ -359,6 +379,10 @@ public final class Transport implements AutoCloseable {
     }
 
     private void write(Channel ch, byte[] frame) {
+        if (!ch.isWritable()) {
+            droppedSends++; // the peer is not reading: past the water mark, drop (gossip repeats)
+            return;
+        }
         framesOut++;
         bytesOut += frame.length + 4;
         ch.writeAndFlush(Unpooled.wrappedBuffer(frame), ch.voidPromise());
@@ -389,16 +413,22 @@ public final class Transport implements AutoCloseable {
         }
     }
 
+    /**
+     * The socket address of a member, or null when its host is not an IP literal: members
+     * advertise literals, and a name (from a forged or misconfigured message) is never looked
+     * up here, because a DNS lookup would block the event loop every node on it shares.
+     */
     private InetSocketAddress inet(Address a) {
         InetSocketAddress isa = resolved.get(a);
         if (isa == null) {
-            // Members advertise IP literals, so this parses and never asks DNS on the loop.
             byte[] ip = NetUtil.createByteArrayFromIpAddressString(a.host());
+            if (ip == null) {
+                return null;
+            }
             try {
-                isa = ip != null ? new InetSocketAddress(InetAddress.getByAddress(ip), a.port())
-                        : new InetSocketAddress(a.host(), a.port());
+                isa = new InetSocketAddress(InetAddress.getByAddress(ip), a.port());
             } catch (java.net.UnknownHostException e) {
-                isa = InetSocketAddress.createUnresolved(a.host(), a.port());
+                return null; // cannot happen for 4 or 16 bytes
             }
             if (resolved.size() >= MAX_PEERS) {
                 resolved.clear();
@@ -483,6 +513,10 @@ public final class Transport implements AutoCloseable {
             }
             ctx.channel().attr(PeerKey.KEY).set(from);
             ctx.pipeline().remove(this);
+            if (closed) {
+                ctx.close();
+                return;
+            }
             Peer peer = peer(from);
             if (peer.channel == null || !peer.channel.isActive()) {
                 // replies to this peer reuse its connection
@@ -493,6 +527,10 @@ public final class Transport implements AutoCloseable {
                         peer.channel = null;
                     }
                 });
+                // frames queued for our own connection attempt go first, so nothing overtakes them
+                while (!peer.pending.isEmpty()) {
+                    write(ch, peer.pending.poll());
+                }
             }
         }
     }
@@ -564,7 +602,8 @@ public final class Transport implements AutoCloseable {
             String cluster = readString(b);
             String host = readString(b);
             int port = b.readUnsignedShort();
-            if (b.isReadable() || !cluster.equals(clusterName)) {
+            if (b.isReadable() || !cluster.equals(clusterName) || !NetUtil.isValidIpV4Address(host)
+                    && !NetUtil.isValidIpV6Address(host)) {
                 return null;
             }
             return new Address(host, port);
@@ -607,14 +646,15 @@ public final class Transport implements AutoCloseable {
             throw new IllegalStateException("Transport.close() must not be called on its event loop");
         }
         closed = true;
-        streams.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        loop.submit(peers::clear).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // listeners first, so nothing new is accepted while the connections close
         if (server != null) {
             server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         if (udp != null) {
             udp.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        streams.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        loop.submit(peers::clear).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     /** Channel attribute: the peer's advertised address. */

@@ -189,4 +189,34 @@ class NodeTest {
                 .as("two nodes without seeds find each other by multicast on loopback").isTrue();
         assertThat(two.awaitMembers(2, Duration.ofSeconds(15))).isTrue();
     }
+
+    @Test
+    void listenersNeverRunOnTheEventLoopAndOneThatThrowsDoesNotStopTheOthers() throws Exception {
+        Cluster one = Cluster.start(config("one", List.of()).build(), Runnable::run); // a same-thread executor
+        started.add(one);
+        List<String> threads = new CopyOnWriteArrayList<>();
+        List<String> joined = new CopyOnWriteArrayList<>();
+        one.subscribe(e -> {
+            throw new AssertionError("a broken listener");
+        });
+        one.subscribe(e -> {
+            threads.add(Thread.currentThread().getName());
+            joined.add(e.member().name());
+        });
+        start(config("two", List.of(one.address())));
+        start(config("three", List.of(one.address())));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> joined.containsAll(List.of("two", "three")));
+        assertThat(threads).noneMatch(t -> t.startsWith("muster-loop"));
+    }
+
+    @Test
+    void aSeedNamingThisNodeByHostNameFormsAClusterOfOne() throws Exception {
+        int port;
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Cluster one = start(config("one", List.of(new Address("localhost", port))).port(port)
+                .joinTimeout(Duration.ofSeconds(3)));
+        assertThat(one.info().alive()).isEqualTo(1);
+    }
 }

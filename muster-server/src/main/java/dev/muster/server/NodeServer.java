@@ -55,12 +55,12 @@ public final class NodeServer implements AutoCloseable {
                 .routing(r -> r
                         .get("/health/alive", (req, res) -> json(res, 200, status("alive")))
                         .get("/health/ready", (req, res) -> {
-                            MemberState s = cluster.localMember().state();
+                            MemberState s = localState(cluster);
                             boolean ready = s == MemberState.ALIVE;
                             json(res, ready ? 200 : 503, status(ready ? "ready" : s.jsonName()));
                         })
-                        .get("/api/cluster/nodes", (req, res) -> json(res, 200, nodes(cluster)))
-                        .get("/api/cluster/info", (req, res) -> json(res, 200, info(cluster))))
+                        .get("/api/cluster/nodes", (req, res) -> whileRunning(res, () -> nodes(cluster)))
+                        .get("/api/cluster/info", (req, res) -> whileRunning(res, () -> info(cluster))))
                 .build()
                 .start();
         return new NodeServer(server);
@@ -69,6 +69,27 @@ public final class NodeServer implements AutoCloseable {
     /** The port served. */
     public int port() {
         return server.port();
+    }
+
+    /** This node's state; {@code LEFT} once the node is closed (after a leave, while HTTP still serves). */
+    private static MemberState localState(Cluster cluster) {
+        try {
+            return cluster.localMember().state();
+        } catch (IllegalStateException closed) {
+            return MemberState.LEFT;
+        }
+    }
+
+    /** 200 with the body, or 503 {"error","detail"} once the node is closed. */
+    private static void whileRunning(ServerResponse res, java.util.function.Supplier<Object> body) {
+        Object value;
+        try {
+            value = body.get();
+        } catch (IllegalStateException closed) {
+            json(res, 503, JSON.createObjectNode().put("error", "node stopped").put("detail", closed.getMessage()));
+            return;
+        }
+        json(res, 200, value);
     }
 
     private static ObjectNode status(String status) {
@@ -108,7 +129,8 @@ public final class NodeServer implements AutoCloseable {
             n.put("address", m.address().host());
             n.put("gossip_port", m.address().port());
             String http = m.metadata().get(HTTP_PORT_KEY);
-            if (http != null && http.chars().allMatch(Character::isDigit) && !http.isEmpty() && http.length() < 6) {
+            if (http != null && !http.isEmpty() && http.length() < 6 && http.chars().allMatch(Character::isDigit)
+                    && Integer.parseInt(http) <= 65_535) {
                 n.put("http_port", Integer.parseInt(http));
             } else {
                 n.putNull("http_port");
