@@ -29,7 +29,9 @@ import picocli.CommandLine.Option;
  * until every survivor marks the crashed one dead, and the heap the cluster holds per node.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure an in-JVM cluster on loopback: convergence, crash detection, heap per node.")
+        description = "Measure an in-JVM cluster on loopback: convergence, crash detection, heap per node."
+                + " 'bench startup' measures a local cluster of node processes instead.",
+        subcommands = BenchStartupCommand.class)
 final class BenchCommand implements Callable<Integer> {
 
     /** Nodes started at once after the seed: joins overlap, as in a real roll-out. */
@@ -55,12 +57,12 @@ final class BenchCommand implements Callable<Integer> {
         if (crashes < 0 || crashes > nodes / 2) {
             throw new IllegalArgumentException("--crashes (" + crashes + ") must be between 0 and half the nodes (" + nodes / 2 + ")");
         }
-        MembershipConfig membership = switch (profile) {
-            case "lan" -> MembershipConfig.lan();
-            case "local" -> MembershipConfig.local();
-            case "wan" -> MembershipConfig.wan();
-            default -> throw new IllegalArgumentException("--profile: '" + profile + "' must be lan, local or wan");
-        };
+        MembershipConfig membership;
+        try {
+            membership = MembershipConfig.preset(profile);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--profile: " + e.getMessage(), e);
+        }
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         List<Cluster> cluster = new ArrayList<>();
         ConcurrentHashMap<String, Long> deadSeen = new ConcurrentHashMap<>();

@@ -191,12 +191,11 @@ final class ServeCommand implements Callable<Integer> {
             b.clusterSize(size);
         }
         if (profile != null) {
-            b.membership(switch (profile) {
-                case "lan" -> MembershipConfig.lan();
-                case "local" -> MembershipConfig.local();
-                case "wan" -> MembershipConfig.wan();
-                default -> throw new IllegalArgumentException("--profile: '" + profile + "' must be lan, local or wan");
-            });
+            try {
+                b.membership(MembershipConfig.preset(profile));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--profile: " + e.getMessage(), e);
+            }
         }
         if (faults) {
             b.faultInjection(true);

@@ -68,7 +68,7 @@ class ServeCommandTest {
     @CsvSource(delimiter = '|', value = {
         "serve --port 70000 | port: 70000 must be between 0 and 65535",
         "serve --port x | Invalid value for option '--port'",
-        "serve --profile fast | --profile: 'fast' must be lan, local or wan",
+        "serve --profile fast | --profile: profile 'fast' is unknown; use lan, local or wan",
         "serve --join a:b | 'a:b'",
         "serve --name bad/name | node: 'bad/name'",
         "serve --http-port 7946 | http-port (7946) must differ from port (7946)",

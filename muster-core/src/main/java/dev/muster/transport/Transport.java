@@ -240,20 +240,32 @@ public final class Transport implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (faults != null) {
-            switch (faults.decide(to)) {
-                case DROP -> {
-                    faultDrops++;
-                    return;
-                }
-                case DELAY -> {
-                    loop.schedule(() -> writePacket(to, data), faults.delayNanos(to), TimeUnit.NANOSECONDS);
-                    return;
-                }
-                case PASS -> { }
+        if (!faulted(to, () -> writePacket(to, data))) {
+            writePacket(to, data);
+        }
+    }
+
+    /**
+     * Applies the fault filter to a send: true when it took the send over (dropped it, or
+     * scheduled {@code send} after the rule's delay); false when the caller sends now.
+     */
+    private boolean faulted(Address to, Runnable send) {
+        if (faults == null) {
+            return false;
+        }
+        switch (faults.decide(to)) {
+            case DROP -> {
+                faultDrops++;
+                return true;
+            }
+            case DELAY -> {
+                loop.schedule(send, faults.delayNanos(to), TimeUnit.NANOSECONDS);
+                return true;
+            }
+            default -> {
+                return false;
             }
         }
-        writePacket(to, data);
     }
 
     private void writePacket(Address to, byte[] data) {
@@ -279,20 +291,9 @@ public final class Transport implements AutoCloseable {
             throw new IllegalArgumentException("frame of " + frame.length + " bytes exceeds the max message size ("
                     + maxFrameBytes + " bytes)");
         }
-        if (faults != null) {
-            switch (faults.decide(to)) {
-                case DROP -> {
-                    faultDrops++;
-                    return;
-                }
-                case DELAY -> {
-                    loop.schedule(() -> writeFrame(to, frame), faults.delayNanos(to), TimeUnit.NANOSECONDS);
-                    return;
-                }
-                case PASS -> { }
-            }
+        if (!faulted(to, () -> writeFrame(to, frame))) {
+            writeFrame(to, frame);
         }
-        writeFrame(to, frame);
     }
 
     private void writeFrame(Address to, byte[] frame) {

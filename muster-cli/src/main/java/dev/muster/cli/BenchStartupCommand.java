@@ -1,0 +1,93 @@
+package dev.muster.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.muster.local.LocalCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code muster bench startup}: how fast a local cluster of node processes starts, as
+ * {@code muster start} does it: time until every node has joined (launch) and until every node
+ * sees all N alive (converged), per-node resident memory, and optionally the same cluster
+ * started one node at a time. Each run uses a fresh temporary cluster directory and its own
+ * ports, and stops and cleans everything before the next.
+ */
+@Command(name = "startup", mixinStandardHelpOptions = true,
+        description = "Measure a local cluster's start: launch and convergence times, memory per node.")
+final class BenchStartupCommand implements Callable<Integer> {
+
+    @Option(names = "--nodes", defaultValue = "50", description = "Nodes (default ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--batch-size", defaultValue = "10", description = "Nodes started at once (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--sequential-too", description = "Also start the same cluster one node at a time, and compare.")
+    boolean sequentialToo;
+
+    @Option(names = "--base-port", defaultValue = "27946", description = "Gossip port of node-1 (default ${DEFAULT-VALUE}).")
+    int basePort;
+
+    @Option(names = "--timeout", defaultValue = "180s", description = "Give up a run after this long (default ${DEFAULT-VALUE}).")
+    String timeout;
+
+    @Option(names = "--json", description = "Print the figures as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        ObjectNode out = new ObjectMapper().createObjectNode();
+        out.put("nodes", nodes);
+        ArrayNode runs = out.putArray("runs");
+        runs.add(run(batchSize));
+        if (sequentialToo) {
+            runs.add(run(1));
+        }
+        if (json) {
+            System.out.println(out.toPrettyString());
+        } else {
+            for (var r : runs) {
+                System.out.printf("%d nodes, batch %d: all joined after %s, every node saw all alive after %s;"
+                                + " RSS per node median %d MB, max %d MB%n", nodes, r.get("batch_size").asInt(),
+                        StartCommand.seconds(r.get("launch_ms").asLong()),
+                        StartCommand.seconds(r.get("converged_ms").asLong()),
+                        r.get("rss_mb_median").asLong(), r.get("rss_mb_max").asLong());
+            }
+        }
+        return 0;
+    }
+
+    private ObjectNode run(int batch) throws Exception {
+        Path dir = Files.createTempDirectory("muster-bench-startup");
+        try {
+            LocalCluster c = LocalCluster.create(dir, "bench", nodes, "127.0.0.1", basePort, basePort + 5000, 10,
+                    LocalOptions.nodeJvmOptions(dir));
+            ProgressLine progress = new ProgressLine(!json);
+            LocalCluster.StartReport r;
+            try {
+                r = c.start(batch, true, dev.muster.Durations.parse("--timeout", timeout), progress);
+            } finally {
+                progress.done();
+            }
+            List<Long> rss = c.status().stream().map(LocalCluster.NodeStatus::rssBytes).filter(b -> b > 0).sorted().toList();
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("batch_size", batch);
+            o.put("launch_ms", r.launchMillis());
+            o.put("converged_ms", r.convergedMillis());
+            o.put("rss_mb_median", rss.isEmpty() ? -1 : rss.get(rss.size() / 2) >> 20);
+            o.put("rss_mb_max", rss.isEmpty() ? -1 : rss.get(rss.size() - 1) >> 20);
+            c.stopAll();
+            return o;
+        } finally {
+            LocalCluster.clean(dir);
+            Thread.sleep(Duration.ofSeconds(1)); // let the ports settle before the next run
+        }
+    }
+}
