@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Muster: form, inspect and break clusters of JVM nodes.",
         subcommands = {StartCommand.class, StatusCommand.class, StopCommand.class, NodeCommand.class,
-                RestartCommand.class, LogsCommand.class, CleanCommand.class, ServeCommand.class, BenchCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
+                RestartCommand.class, LogsCommand.class, CleanCommand.class, ServeCommand.class, BenchCommand.class, SimCommand.class,
+                CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
