@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Muster: form, inspect and break clusters of JVM nodes.",
         subcommands = {StartCommand.class, StatusCommand.class, StopCommand.class, NodeCommand.class,
                 RestartCommand.class, LogsCommand.class, CleanCommand.class, ServeCommand.class, BenchCommand.class, SimCommand.class,
-                CompletionCommand.class, CommandLine.HelpCommand.class})
+                CompletionCommand.class, HostCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

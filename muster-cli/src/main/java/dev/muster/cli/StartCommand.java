@@ -43,7 +43,8 @@ final class StartCommand implements Callable<Integer> {
     @Option(names = "--sequential", description = "Start one node at a time.")
     boolean sequential;
 
-    @Option(names = "--mode", defaultValue = "process", description = "process (one JVM per node; default). embedded is not built yet.")
+    @Option(names = "--mode", defaultValue = "process",
+            description = "process (one JVM per node; default) or embedded (every node in one JVM, each with its own ports).")
     String mode;
 
     @Option(names = "--cluster", defaultValue = "local", description = "Cluster name (default ${DEFAULT-VALUE}).")
@@ -69,13 +70,10 @@ final class StartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!mode.equals("process")) {
-            throw new IllegalArgumentException("--mode '" + mode + "': only 'process' exists yet (embedded mode is planned)");
-        }
         Duration limit = Durations.parse("--timeout", timeout);
         int n = size != null ? size : profile != null ? profile.nodes : LocalOptions.env("CLUSTER_SIZE", 5);
         int batch = sequential ? 1 : batchSize != null ? batchSize : profile != null ? profile.batch : defaultBatch(n);
-        LocalCluster cluster = LocalCluster.create(local.dir, clusterName, n, bind,
+        LocalCluster cluster = LocalCluster.create(local.dir, clusterName, n, mode, bind,
                 basePort != null ? basePort : LocalOptions.env("BASE_PORT", 7946),
                 httpBasePort != null ? httpBasePort : LocalOptions.env("BASE_HTTP_PORT", 8151),
                 portSpacing != null ? portSpacing : LocalOptions.env("PORT_SPACING", 10),

@@ -37,6 +37,7 @@ public final class LocalCluster {
     private static final long POLL_NANOS = 50_000_000L;
     /** System property with the class path for node processes; default: this JVM's (the muster jar). */
     public static final String CLASSPATH_PROPERTY = "muster.node.classpath";
+    private static final String HOST_LOG = "host.log";
 
     /** Phases of a start, for a progress display. */
     public interface Progress {
@@ -70,6 +71,18 @@ public final class LocalCluster {
      */
     public static LocalCluster create(Path root, String name, int size, String bindHost, int basePort, int httpBasePort,
                                       int portSpacing, List<String> jvmOptions) {
+        return create(root, name, size, "process", bindHost, basePort, httpBasePort, portSpacing, jvmOptions);
+    }
+
+    /**
+     * As {@link #create(Path, String, int, String, int, int, int, List)}, in a mode: {@code process}
+     * (one JVM per node) or {@code embedded} (every node in one host JVM, see {@link EmbeddedHost}).
+     */
+    public static LocalCluster create(Path root, String name, int size, String mode, String bindHost, int basePort,
+                                      int httpBasePort, int portSpacing, List<String> jvmOptions) {
+        if (!mode.equals("process") && !mode.equals("embedded")) {
+            throw new IllegalArgumentException("--mode '" + mode + "' must be process or embedded");
+        }
         if (size < 1 || size > MAX_SIZE) {
             throw new IllegalArgumentException("--size (" + size + ") must be between 1 and " + MAX_SIZE);
         }
@@ -82,7 +95,7 @@ public final class LocalCluster {
                     + " overlap with spacing " + portSpacing + " for " + size + " nodes; move --http-base-port");
         }
         ClusterDir dir = new ClusterDir(root);
-        ClusterDir.Layout layout = new ClusterDir.Layout(name, size, "process", bindHost, basePort, httpBasePort, portSpacing);
+        ClusterDir.Layout layout = new ClusterDir.Layout(name, size, mode, bindHost, basePort, httpBasePort, portSpacing);
         List<String> problems = Preflight.check(dir, layout, 1);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
@@ -119,8 +132,17 @@ public final class LocalCluster {
         return layout.httpPort(index);
     }
 
+    /** Node {@code index}'s log; in embedded mode the host's, which every node shares. */
     public Path logFile(int index) {
-        return dir.logFile(index);
+        return embedded() ? dir.root().resolve(HOST_LOG) : dir.logFile(index);
+    }
+
+    public String mode() {
+        return layout.mode();
+    }
+
+    private boolean embedded() {
+        return layout.mode().equals("embedded");
     }
 
     private void checkIndex(int index) {
@@ -146,9 +168,9 @@ public final class LocalCluster {
         int total = to - from + 1;
         for (int first = from; first <= to; first += batchSize) {
             int last = Math.min(to, first + batchSize - 1);
-            Map<Integer, Process> batch = new HashMap<>();
+            Map<Integer, ProcessHandle> batch = new HashMap<>();
             for (int i = first; i <= last; i++) {
-                batch.put(i, spawn(i));
+                batch.put(i, launch(i));
             }
             for (int i = first; i <= last; i++) {
                 awaitReady(i, batch.get(i), deadline);
@@ -164,6 +186,76 @@ public final class LocalCluster {
         return new StartReport(total, (launched - t0) / 1_000_000, (converged - t0) / 1_000_000);
     }
 
+    /** Starts node {@code index}: its own process, or a node in the embedded host. */
+    private ProcessHandle launch(int index) {
+        if (!embedded()) {
+            return spawn(index).toHandle();
+        }
+        ProcessHandle host = host();
+        try {
+            Files.createDirectories(dir.nodeDir(index));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir.nodeDir(index), e);
+        }
+        dir.writePid(index, host.pid()); // the host starts every node whose pid file names it
+        return host;
+    }
+
+    /** The running embedded host of this cluster, started if there is none. */
+    private ProcessHandle host() {
+        Path hostPid = dir.root().resolve(EmbeddedHost.HOST_PID_FILE);
+        OptionalLong known = readPid(hostPid);
+        if (known.isPresent() && Processes.isHostOf(known.getAsLong(), dir)) {
+            return ProcessHandle.of(known.getAsLong()).orElseThrow();
+        }
+        List<String> cmd = javaCommand(List.of("-Xmx512m"));
+        cmd.addAll(List.of("dev.muster.cli.Main", "host", "--dir", dir.root().toString()));
+        Process p = startDetached(cmd, dir.root().resolve(HOST_LOG));
+        try {
+            Files.writeString(hostPid, Long.toString(p.pid()));
+        } catch (IOException e) {
+            p.destroyForcibly();
+            throw new UncheckedIOException("cannot write " + hostPid, e);
+        }
+        return p.toHandle();
+    }
+
+    private static OptionalLong readPid(Path file) {
+        try {
+            return OptionalLong.of(Long.parseLong(Files.readString(file).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** {@code java}, the JVM options and the class path of node processes, plus extra options. */
+    private List<String> javaCommand(List<String> extra) {
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            cmd.add("/usr/bin/setsid"); // its own session: closing the terminal does not hang it up
+        }
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(extra);
+        cmd.add("-cp");
+        cmd.add(System.getProperty(CLASSPATH_PROPERTY, System.getProperty("java.class.path")));
+        return cmd;
+    }
+
+    private static Process startDetached(List<String> cmd, Path log) {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(Redirect.appendTo(log.toFile()))
+                .redirectInput(Redirect.from(Path.of("/dev/null").toFile()));
+        // the node's settings are its flags; the caller's CLUSTER_* environment must not leak in
+        pb.environment().keySet().removeIf(k -> k.startsWith("CLUSTER_") || k.equals("NODE_INDEX")
+                || k.equals("NODE_NAME") || k.endsWith("BASE_PORT") || k.equals("PORT_SPACING") || k.startsWith("HTTP_"));
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + cmd.get(cmd.size() - 1) + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Spawns node {@code index} as its own JVM running {@code muster serve}, detached from this terminal. */
     private Process spawn(int index) {
         try {
@@ -171,14 +263,8 @@ public final class LocalCluster {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir.nodeDir(index), e);
         }
-        List<String> cmd = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-            cmd.add("/usr/bin/setsid"); // its own session: closing the terminal does not hang it up
-        }
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-cp", System.getProperty(CLASSPATH_PROPERTY, System.getProperty("java.class.path")),
-                "dev.muster.cli.Main", "serve",
+        List<String> cmd = javaCommand(List.of());
+        cmd.addAll(List.of("dev.muster.cli.Main", "serve",
                 "--name", name(index), "--cluster", layout.name(), "--bind", layout.bindHost(),
                 "--port", Integer.toString(gossipPort(index)), "--http-port", Integer.toString(httpPort(index)),
                 "--size", Integer.toString(layout.size()), "--lease", dir.pidFile(index).toString()));
@@ -192,34 +278,24 @@ public final class LocalCluster {
             cmd.add("--join");
             cmd.add(String.join(",", seeds));
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(Redirect.appendTo(dir.logFile(index).toFile()))
-                .redirectInput(Redirect.from(Path.of("/dev/null").toFile()));
-        // the node's settings are its flags; the caller's CLUSTER_* environment must not leak in
-        pb.environment().keySet().removeIf(k -> k.startsWith("CLUSTER_") || k.equals("NODE_INDEX")
-                || k.equals("NODE_NAME") || k.endsWith("BASE_PORT") || k.equals("PORT_SPACING") || k.startsWith("HTTP_"));
-        try {
-            Process p = pb.start();
-            dir.writePid(index, p.pid());
-            return p;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start node-" + index + ": " + e.getMessage(), e);
-        }
+        Process p = startDetached(cmd, dir.logFile(index));
+        dir.writePid(index, p.pid());
+        return p;
     }
 
     private String hostPort(int port) {
         return (layout.bindHost().indexOf(':') >= 0 ? "[" + layout.bindHost() + "]" : layout.bindHost()) + ":" + port;
     }
 
-    private void awaitReady(int index, Process p, long deadlineNanos) {
+    private void awaitReady(int index, ProcessHandle p, long deadlineNanos) {
         while (!client.ready(httpPort(index))) {
-            if (!p.isAlive()) {
+            if (!p.isAlive() || (embedded() && dir.pid(index).isEmpty())) {
                 dir.clearPid(index);
-                throw new IllegalStateException(name(index) + " exited (code " + p.exitValue() + ") before it joined; "
-                        + "its log " + dir.logFile(index) + " ends with:\n" + tail(index, 5));
+                throw new IllegalStateException(name(index) + " stopped before it joined; "
+                        + "its log " + logFile(index) + " ends with:\n" + tail(index, 5));
             }
             if (System.nanoTime() > deadlineNanos) {
-                throw new IllegalStateException(name(index) + " did not join in time; see " + dir.logFile(index));
+                throw new IllegalStateException(name(index) + " did not join in time; see " + logFile(index));
             }
             LockSupport.parkNanos(POLL_NANOS);
         }
@@ -282,7 +358,7 @@ public final class LocalCluster {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
         }
-        awaitReady(index, spawn(index), System.nanoTime() + timeout.toNanos());
+        awaitReady(index, launch(index), System.nanoTime() + timeout.toNanos());
     }
 
     /** SIGKILL: a crash, for the others to detect. */
@@ -291,8 +367,25 @@ public final class LocalCluster {
         if (pid.isEmpty()) {
             throw new IllegalArgumentException(name(index) + " is not running");
         }
+        if (embedded()) {
+            try {
+                Files.writeString(dir.nodeDir(index).resolve(EmbeddedHost.KILL_FILE), "kill");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot ask the host to kill " + name(index), e);
+            }
+            awaitDown(index, Duration.ofSeconds(10));
+            return;
+        }
         Processes.kill(pid.getAsLong());
         dir.clearPid(index);
+    }
+
+    /** Embedded: waits until the host has taken node {@code index} down (its HTTP stops answering). */
+    private void awaitDown(int index, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (client.get(httpPort(index), "/health/alive").isPresent() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(POLL_NANOS);
+        }
     }
 
     /** Graceful: SIGTERM (the node leaves), SIGKILL after {@link #STOP_GRACE}. False when it was not running. */
@@ -302,7 +395,11 @@ public final class LocalCluster {
         if (pid.isEmpty()) {
             return false;
         }
-        Processes.stop(pid.getAsLong(), STOP_GRACE);
+        if (embedded()) {
+            awaitDown(index, STOP_GRACE); // the host sees the pid file gone and the node leaves
+        } else {
+            Processes.stop(pid.getAsLong(), STOP_GRACE);
+        }
         return true;
     }
 
@@ -412,7 +509,7 @@ public final class LocalCluster {
     /** The last {@code lines} lines of node {@code index}'s log. */
     public String tail(int index, int lines) {
         try {
-            List<String> all = Files.readAllLines(dir.logFile(index));
+            List<String> all = Files.readAllLines(logFile(index));
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
@@ -435,6 +532,19 @@ public final class LocalCluster {
                     ended.add(pid.getAsLong());
                 }
                 dir.clearPid(i);
+            }
+        }
+        Path hostPid = dir.root().resolve(EmbeddedHost.HOST_PID_FILE);
+        OptionalLong host = readPid(hostPid);
+        if (host.isPresent()) {
+            if (Processes.isHostOf(host.getAsLong(), dir)) {
+                Processes.stop(host.getAsLong(), Duration.ofSeconds(5));
+                ended.add(host.getAsLong());
+            }
+            try {
+                Files.deleteIfExists(hostPid);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove " + hostPid, e);
             }
         }
         dir.removeLayout();

@@ -16,8 +16,22 @@ final class Processes {
 
     private Processes() {}
 
-    /** True when {@code pid} runs and is node {@code index} of this directory's cluster. */
+    /** True when {@code pid} runs node {@code index} of this directory's cluster: its own process, or the embedded host. */
     static boolean isNodeOf(long pid, ClusterDir dir, int index) {
+        return isHostOf(pid, dir) || isProcessNodeOf(pid, dir, index);
+    }
+
+    /** True when {@code pid} is this directory's embedded host. */
+    static boolean isHostOf(long pid, ClusterDir dir) {
+        Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        if (h.isEmpty() || !h.get().isAlive()) {
+            return false;
+        }
+        Optional<String> cmd = commandLine(pid);
+        return cmd.isPresent() && cmd.get().contains(" host --dir " + dir.root() + " ");
+    }
+
+    private static boolean isProcessNodeOf(long pid, ClusterDir dir, int index) {
         Optional<ProcessHandle> h = ProcessHandle.of(pid);
         if (h.isEmpty() || !h.get().isAlive()) {
             return false;

@@ -49,11 +49,12 @@ class LocalClusterTest {
         return List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xmx96m");
     }
 
-    /** Processes whose command line names this test's directory. */
+    /** Processes whose command line names this test's directory: nodes, or an embedded host. */
     private List<ProcessHandle> ours() {
         String d = dir.toAbsolutePath().normalize().toString();
         return ProcessHandle.allProcesses()
-                .filter(p -> Processes.commandLine(p.pid()).map(c -> c.contains(d) && c.contains(" serve ")).orElse(false))
+                .filter(p -> Processes.commandLine(p.pid())
+                        .map(c -> c.contains(d) && (c.contains(" serve ") || c.contains(" host "))).orElse(false))
                 .toList();
     }
 
@@ -172,5 +173,25 @@ class LocalClusterTest {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    @Test
+    void embeddedModeRunsEveryNodeInOneJvmWithTheSameCommands() throws Exception {
+        basePort = 20_000 + ThreadLocalRandom.current().nextInt(400) * 100;
+        LocalCluster c = LocalCluster.create(dir, "test", 4, "embedded", "127.0.0.1", basePort, basePort + 50, 5, jvm());
+        c.start(2, true, TIMEOUT, QUIET);
+        assertThat(ours()).as("one JVM for all four nodes").hasSize(1);
+        assertThat(c.status()).extracting(LocalCluster.NodeStatus::aliveSeen).containsOnly(4);
+        c.kill(4);
+        Awaitility.await("the others mark the killed node-4 dead").atMost(Duration.ofSeconds(30))
+                .until(() -> stateOf(c, 4).equals("dead"));
+        c.stop(3);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> stateOf(c, 3).equals("left"));
+        c.startNode(3, TIMEOUT);
+        c.startNode(4, TIMEOUT);
+        assertThat(c.awaitFormed(TIMEOUT)).as("node-3 and node-4 are back under their names").isTrue();
+        assertThat(c.tail(1, 1000)).contains("node-4 started");
+        assertThat(c.stopAll()).isEqualTo(4);
+        Awaitility.await("the host ends with its last node").atMost(Duration.ofSeconds(20)).until(() -> ours().isEmpty());
     }
 }

@@ -1,0 +1,163 @@
+package dev.muster.local;
+
+import dev.muster.Address;
+import dev.muster.Cluster;
+import dev.muster.ClusterConfig;
+import dev.muster.server.NodeServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one JVM of an embedded-mode local cluster: it runs every node whose pid file names this
+ * process, each with its own gossip and HTTP ports, on the shared event loops. The CLI controls
+ * it through the cluster directory, as it controls node processes:
+ *
+ * <ul>
+ *   <li>a node's pid file appears (holding this pid): the node starts;</li>
+ *   <li>it disappears: the node leaves gracefully;</li>
+ *   <li>a {@code kill} file appears in the node's directory: the node closes without leaving
+ *       (a crash, for the others to detect), and both files are removed.</li>
+ * </ul>
+ *
+ * The host exits once no pid file names it any more (the cluster was stopped, cleaned or its
+ * directory removed). Checks run every {@link #CHECK_MILLIS}.
+ */
+public final class EmbeddedHost {
+
+    static final long CHECK_MILLIS = 200;
+    static final String KILL_FILE = "kill";
+    static final String HOST_PID_FILE = "host.pid";
+    /** Without any node for this long, the host ends: it is no longer part of a cluster. */
+    private static final long IDLE_EXIT_MILLIS = 3000;
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedHost.class);
+
+    private record Running(Cluster cluster, NodeServer http) {}
+
+    private final ClusterDir dir;
+    private final long pid = ProcessHandle.current().pid();
+    private final Map<Integer, Running> running = new HashMap<>();
+    private final Map<Integer, Thread> starting = new ConcurrentHashMap<>();
+    private final Map<Integer, Running> started = new ConcurrentHashMap<>();
+
+    public EmbeddedHost(Path root) {
+        this.dir = new ClusterDir(root);
+    }
+
+    /** Runs until no node is left for this host. */
+    public void run() throws InterruptedException {
+        long idleSince = System.nanoTime();
+        while (true) {
+            ClusterDir.Layout layout = dir.read().orElse(null);
+            if (layout == null || !holdsHostLease()) {
+                break;
+            }
+            collectStarted();
+            for (int i = 1; i <= LocalCluster.MAX_SIZE; i++) {
+                control(layout, i);
+            }
+            if (running.isEmpty() && starting.isEmpty()) {
+                if ((System.nanoTime() - idleSince) / 1_000_000 > IDLE_EXIT_MILLIS) {
+                    break;
+                }
+            } else {
+                idleSince = System.nanoTime();
+            }
+            Thread.sleep(CHECK_MILLIS);
+        }
+        for (Running r : running.values()) {
+            stopNode(r, true);
+        }
+    }
+
+    private boolean holdsHostLease() {
+        try {
+            return Files.readString(dir.root().resolve(HOST_PID_FILE)).strip().equals(Long.toString(pid));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void collectStarted() {
+        for (Map.Entry<Integer, Running> e : started.entrySet()) {
+            running.put(e.getKey(), e.getValue());
+            started.remove(e.getKey());
+            starting.remove(e.getKey());
+        }
+    }
+
+    private void control(ClusterDir.Layout layout, int i) {
+        OptionalLong owner = dir.pid(i);
+        boolean wanted = owner.isPresent() && owner.getAsLong() == pid && i <= layout.size();
+        Path kill = dir.nodeDir(i).resolve(KILL_FILE);
+        Running r = running.get(i);
+        if (r != null && Files.exists(kill)) {
+            running.remove(i);
+            stopNode(r, false);
+            dir.clearPid(i);
+            deleteQuietly(kill);
+        } else if (r != null && !wanted) {
+            running.remove(i);
+            stopNode(r, true);
+        } else if (r == null && wanted && !starting.containsKey(i)) {
+            deleteQuietly(kill);
+            starting.put(i, Thread.ofVirtual().name("muster-start-node-" + i).start(() -> startNode(layout, i)));
+        }
+    }
+
+    private void startNode(ClusterDir.Layout layout, int i) {
+        List<Address> seeds = new ArrayList<>();
+        for (int s = 1; s <= Math.min(3, layout.size()); s++) {
+            if (s != i) {
+                seeds.add(new Address(layout.bindHost(), layout.gossipPort(s)));
+            }
+        }
+        try {
+            Cluster c = Cluster.start(ClusterConfig.builder().clusterName(layout.name()).nodeName("node-" + i)
+                    .nodeIndex(i).clusterSize(layout.size()).bindHost(layout.bindHost()).port(layout.gossipPort(i))
+                    .httpPort(layout.httpPort(i)).seeds(i == 1 ? List.of() : seeds).build());
+            NodeServer http;
+            try {
+                http = NodeServer.start(c, layout.bindHost(), layout.httpPort(i));
+            } catch (RuntimeException e) {
+                c.close();
+                throw e;
+            }
+            c.updateMetadata(c.localMember().metadata().with(NodeServer.HTTP_PORT_KEY, Integer.toString(http.port())));
+            log.info("node-{} started: gossip {}, http {}", i, c.address(), http.port());
+            started.put(i, new Running(c, http));
+        } catch (RuntimeException e) {
+            log.error("node-{} could not start: {}", i, e.getMessage());
+            dir.clearPid(i);
+            starting.remove(i);
+        }
+    }
+
+    private static void stopNode(Running r, boolean leave) {
+        if (leave) {
+            r.cluster().leave(Duration.ofSeconds(5));
+        } else {
+            r.cluster().close();
+        }
+        r.http().close();
+        log.info("{} {}", r.cluster().address(), leave ? "left" : "killed");
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}", p, e.getMessage());
+        }
+    }
+}
