@@ -29,6 +29,9 @@ final class BenchStartupCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "10", description = "Nodes started at once (default ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--mode", defaultValue = "process", description = "process or embedded (default ${DEFAULT-VALUE}).")
+    String mode;
+
     @Option(names = "--sequential-too", description = "Also start the same cluster one node at a time, and compare.")
     boolean sequentialToo;
 
@@ -45,6 +48,7 @@ final class BenchStartupCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ObjectNode out = new ObjectMapper().createObjectNode();
         out.put("nodes", nodes);
+        out.put("mode", mode);
         ArrayNode runs = out.putArray("runs");
         runs.add(run(batchSize));
         if (sequentialToo) {
@@ -54,8 +58,8 @@ final class BenchStartupCommand implements Callable<Integer> {
             System.out.println(out.toPrettyString());
         } else {
             for (var r : runs) {
-                System.out.printf("%d nodes, batch %d: all joined after %s, every node saw all alive after %s;"
-                                + " RSS per node median %d MB, max %d MB%n", nodes, r.get("batch_size").asInt(),
+                System.out.printf("%d nodes (%s), batch %d: all joined after %s, every node saw all alive after %s;"
+                                + " RSS per node median %d MB, max %d MB%n", nodes, mode, r.get("batch_size").asInt(),
                         StartCommand.seconds(r.get("launch_ms").asLong()),
                         StartCommand.seconds(r.get("converged_ms").asLong()),
                         r.get("rss_mb_median").asLong(), r.get("rss_mb_max").asLong());
@@ -67,7 +71,7 @@ final class BenchStartupCommand implements Callable<Integer> {
     private ObjectNode run(int batch) throws Exception {
         Path dir = Files.createTempDirectory("muster-bench-startup");
         try {
-            LocalCluster c = LocalCluster.create(dir, "bench", nodes, "127.0.0.1", basePort, basePort + 5000, 10,
+            LocalCluster c = LocalCluster.create(dir, "bench", nodes, mode, "127.0.0.1", basePort, basePort + 5000, 10,
                     LocalOptions.nodeJvmOptions(dir));
             ProgressLine progress = new ProgressLine(!json);
             LocalCluster.StartReport r;
