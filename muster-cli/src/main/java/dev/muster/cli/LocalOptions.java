@@ -22,15 +22,13 @@ final class LocalOptions {
 
     /**
      * JVM flags of a node process, tuned for a fast start and a small footprint on a small
-     * machine (docs/benchmarks.md has the measurements): serial GC, C1 only, a small heap and
-     * thread stacks, and a class-data sharing archive created by the first node that starts
-     * and used by every later one (it is rebuilt by the JVM when the jar changes).
+     * machine (measured in docs/benchmarks.md): serial GC, C1 only, a small heap, code cache and
+     * metaspace, small thread stacks, no perf-data file. LocalCluster adds a class-data sharing
+     * archive.
      */
     static List<String> nodeJvmOptions(Path dir) {
         List<String> opts = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                "-Xms16m", "-Xmx96m", "-XX:ReservedCodeCacheSize=32m", "-XX:-UsePerfData",
-                "-XX:+AutoCreateSharedArchive",
-                "-XX:SharedArchiveFile=" + dir.toAbsolutePath().normalize().resolve("muster-node.jsa")));
+                "-Xms16m", "-Xmx64m", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-XX:-UsePerfData"));
         if (Runtime.version().feature() >= 23) {
             opts.add("--sun-misc-unsafe-memory-access=allow"); // Netty; the flag exists from JDK 23 on
         }

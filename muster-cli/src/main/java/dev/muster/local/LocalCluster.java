@@ -38,6 +38,8 @@ public final class LocalCluster {
     /** System property with the class path for node processes; default: this JVM's (the muster jar). */
     public static final String CLASSPATH_PROPERTY = "muster.node.classpath";
     private static final String HOST_LOG = "host.log";
+    /** The class-data sharing archive of node JVMs, made by the first node to exit (JDK 19+). */
+    static final String CDS_ARCHIVE = "muster-node.jsa";
 
     /** Phases of a start, for a progress display. */
     public interface Progress {
@@ -208,7 +210,7 @@ public final class LocalCluster {
         if (known.isPresent() && Processes.isHostOf(known.getAsLong(), dir)) {
             return ProcessHandle.of(known.getAsLong()).orElseThrow();
         }
-        List<String> cmd = javaCommand(List.of("-Xmx512m"));
+        List<String> cmd = javaCommand(0, List.of("-Xmx512m"));
         cmd.addAll(List.of("dev.muster.cli.Main", "host", "--dir", dir.root().toString()));
         Process p = startDetached(cmd, dir.root().resolve(HOST_LOG));
         try {
@@ -228,17 +230,34 @@ public final class LocalCluster {
         }
     }
 
-    /** {@code java}, the JVM options and the class path of node processes, plus extra options. */
-    private List<String> javaCommand(List<String> extra) {
+    /**
+     * {@code java}, the JVM options and the class path of node processes, plus extra options.
+     * With a jar class path, the class-data sharing archive in the cluster directory is used
+     * when it exists; when it does not, only node-1 (or the host) creates it, at its exit, so
+     * that fifty nodes do not all write it at once.
+     */
+    private List<String> javaCommand(int index, List<String> extra) {
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid"); // its own session: closing the terminal does not hang it up
         }
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(jvmOptions);
+        String classpath = System.getProperty(CLASSPATH_PROPERTY, System.getProperty("java.class.path"));
+        if (classpath.endsWith(".jar") && !classpath.contains(java.io.File.pathSeparator)) {
+            Path archive = dir.root().resolve(CDS_ARCHIVE);
+            if (Files.exists(archive)) {
+                cmd.add("-XX:SharedArchiveFile=" + archive);
+                cmd.add("-Xlog:cds=off");
+                cmd.add("-Xlog:cds+dynamic=off");
+            } else if (index <= 1) {
+                cmd.add("-XX:+AutoCreateSharedArchive");
+                cmd.add("-XX:SharedArchiveFile=" + archive);
+            }
+        }
         cmd.addAll(extra);
         cmd.add("-cp");
-        cmd.add(System.getProperty(CLASSPATH_PROPERTY, System.getProperty("java.class.path")));
+        cmd.add(classpath);
         return cmd;
     }
 
@@ -263,7 +282,7 @@ public final class LocalCluster {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir.nodeDir(index), e);
         }
-        List<String> cmd = javaCommand(List.of());
+        List<String> cmd = javaCommand(index, List.of());
         cmd.addAll(List.of("dev.muster.cli.Main", "serve",
                 "--name", name(index), "--cluster", layout.name(), "--bind", layout.bindHost(),
                 "--port", Integer.toString(gossipPort(index)), "--http-port", Integer.toString(httpPort(index)),
