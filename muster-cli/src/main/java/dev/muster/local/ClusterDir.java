@@ -44,6 +44,17 @@ final class ClusterDir {
             return httpBasePort + (index - 1) * portSpacing;
         }
 
+        /** Where node {@code index} joins: nodes 1-3 but itself; node-1 forms the cluster, so none. */
+        java.util.List<dev.muster.Address> seeds(int index) {
+            java.util.List<dev.muster.Address> seeds = new java.util.ArrayList<>();
+            for (int s = 1; index != 1 && s <= Math.min(3, size); s++) {
+                if (s != index) {
+                    seeds.add(new dev.muster.Address(bindHost, gossipPort(s)));
+                }
+            }
+            return seeds;
+        }
+
         Layout withSize(int newSize) {
             return new Layout(name, newSize, mode, bindHost, basePort, httpBasePort, portSpacing);
         }

@@ -1,6 +1,5 @@
 package dev.muster.local;
 
-import dev.muster.Address;
 import dev.muster.Cluster;
 import dev.muster.ClusterConfig;
 import dev.muster.server.NodeServer;
@@ -8,9 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -116,16 +113,10 @@ public final class EmbeddedHost {
     }
 
     private void startNode(ClusterDir.Layout layout, int i) {
-        List<Address> seeds = new ArrayList<>();
-        for (int s = 1; s <= Math.min(3, layout.size()); s++) {
-            if (s != i) {
-                seeds.add(new Address(layout.bindHost(), layout.gossipPort(s)));
-            }
-        }
         try {
             Cluster c = Cluster.start(ClusterConfig.builder().clusterName(layout.name()).nodeName("node-" + i)
                     .nodeIndex(i).clusterSize(layout.size()).bindHost(layout.bindHost()).port(layout.gossipPort(i))
-                    .httpPort(layout.httpPort(i)).seeds(i == 1 ? List.of() : seeds).build());
+                    .httpPort(layout.httpPort(i)).seeds(layout.seeds(i)).build());
             NodeServer http;
             try {
                 http = NodeServer.start(c, layout.bindHost(), layout.httpPort(i));

@@ -287,23 +287,14 @@ public final class LocalCluster {
                 "--name", name(index), "--cluster", layout.name(), "--bind", layout.bindHost(),
                 "--port", Integer.toString(gossipPort(index)), "--http-port", Integer.toString(httpPort(index)),
                 "--size", Integer.toString(layout.size()), "--lease", dir.pidFile(index).toString()));
-        List<String> seeds = new ArrayList<>();
-        for (int s = 1; s <= Math.min(3, layout.size()); s++) {
-            if (s != index) {
-                seeds.add(hostPort(gossipPort(s)));
-            }
-        }
-        if (index != 1 && !seeds.isEmpty()) {
+        List<String> seeds = layout.seeds(index).stream().map(dev.muster.Address::toString).toList();
+        if (!seeds.isEmpty()) {
             cmd.add("--join");
             cmd.add(String.join(",", seeds));
         }
         Process p = startDetached(cmd, dir.logFile(index));
         dir.writePid(index, p.pid());
         return p;
-    }
-
-    private String hostPort(int port) {
-        return (layout.bindHost().indexOf(':') >= 0 ? "[" + layout.bindHost() + "]" : layout.bindHost()) + ":" + port;
     }
 
     private void awaitReady(int index, ProcessHandle p, long deadlineNanos) {
