@@ -75,7 +75,7 @@ final class BenchStartupCommand implements Callable<Integer> {
 
     private ObjectNode run(Path dir, int n, int batch) throws Exception {
         try {
-            LocalCluster c = LocalCluster.create(dir, "bench", n, mode, "127.0.0.1", basePort, basePort + 5000, 10,
+            LocalCluster c = LocalCluster.create(dir, "bench", n, mode, "127.0.0.1", basePort, basePort + 1000, 10,
                     LocalOptions.nodeJvmOptions(dir));
             ProgressLine progress = new ProgressLine(!json);
             LocalCluster.StartReport r;

@@ -40,8 +40,16 @@ class LocalClusterTest {
                 System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
     }
 
+    /**
+     * A base port for this test's nodes: below Linux's ephemeral range (32768 and up), where
+     * other programs' outgoing connections would take ports at random.
+     */
+    private static int freeBase() {
+        return 20_000 + ThreadLocalRandom.current().nextInt(120) * 100;
+    }
+
     private LocalCluster create(int size) {
-        basePort = 20_000 + ThreadLocalRandom.current().nextInt(400) * 100;
+        basePort = freeBase();
         return LocalCluster.create(dir, "test", size, "127.0.0.1", basePort, basePort + 50, 5, jvm());
     }
 
@@ -109,7 +117,7 @@ class LocalClusterTest {
 
     @Test
     void aTakenPortIsOneClearLineAndStartsNothing() throws Exception {
-        basePort = 20_000 + ThreadLocalRandom.current().nextInt(400) * 100;
+        basePort = freeBase();
         try (ServerSocket taken = new ServerSocket(basePort + 10)) {
             assertThatThrownBy(() -> LocalCluster.create(dir, "test", 3, "127.0.0.1", basePort, basePort + 50, 5, jvm()))
                     .hasMessage("node-3 gossip port " + (basePort + 10)
@@ -143,7 +151,7 @@ class LocalClusterTest {
 
     @Test
     void cleanAfterTheCliWasKilledMidStartLeavesNoProcessAndNoPort() throws Exception {
-        basePort = 20_000 + ThreadLocalRandom.current().nextInt(400) * 100;
+        basePort = freeBase();
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "-D" + LocalCluster.CLASSPATH_PROPERTY + "=" + System.getProperty(LocalCluster.CLASSPATH_PROPERTY),
                 "-cp", System.getProperty(LocalCluster.CLASSPATH_PROPERTY), "dev.muster.cli.Main", "start",
@@ -177,7 +185,7 @@ class LocalClusterTest {
 
     @Test
     void embeddedModeRunsEveryNodeInOneJvmWithTheSameCommands() throws Exception {
-        basePort = 20_000 + ThreadLocalRandom.current().nextInt(400) * 100;
+        basePort = freeBase();
         LocalCluster c = LocalCluster.create(dir, "test", 4, "embedded", "127.0.0.1", basePort, basePort + 50, 5, jvm());
         c.start(2, true, TIMEOUT, QUIET);
         assertThat(ours()).as("one JVM for all four nodes").hasSize(1);
