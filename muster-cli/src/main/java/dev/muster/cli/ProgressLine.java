@@ -43,6 +43,7 @@ final class ProgressLine implements LocalCluster.Progress {
     synchronized void done() {
         if (drew) {
             System.err.println();
+            drew = false;
         }
     }
 }

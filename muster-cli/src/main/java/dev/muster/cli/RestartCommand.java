@@ -32,12 +32,10 @@ final class RestartCommand implements Callable<Integer> {
             if (size != null) {
                 int old = cluster.size();
                 cluster.resize(size, batchSize, Durations.parse("--timeout", timeout), progress);
-                progress.done();
                 System.out.println("resized from " + old + " to " + cluster.size() + " nodes");
             } else {
                 cluster.stopAll();
                 LocalCluster.StartReport r = cluster.start(batchSize, true, Durations.parse("--timeout", timeout), progress);
-                progress.done();
                 System.out.println("restarted " + r.nodes() + " nodes; every node saw all alive after "
                         + StartCommand.seconds(r.convergedMillis()));
             }
