@@ -56,6 +56,9 @@ public interface Cluster extends AutoCloseable {
     /** This node as the others see it. */
     Member localMember();
 
+    /** The name of the cluster this node belongs to. */
+    String clusterName();
+
     /** This node's advertised gossip address. */
     Address address();
 

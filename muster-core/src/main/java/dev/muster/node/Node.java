@@ -440,6 +440,11 @@ public final class Node implements Cluster {
     }
 
     @Override
+    public String clusterName() {
+        return config.clusterName();
+    }
+
+    @Override
     public ClusterInfo info() {
         return onLoop(() -> {
             int alive = membership.aliveCount();

@@ -1,0 +1,248 @@
+package dev.muster.control;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.muster.control.proto.Applied;
+import dev.muster.control.proto.Command;
+import dev.muster.control.proto.Reply;
+import dev.muster.control.proto.State;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.proto.RaftProtos;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+/**
+ * The replicated cluster state as a Ratis state machine: every replica applies the same
+ * committed {@link Command}s in the same order, so all hold the same {@link ControlState}.
+ *
+ * <p><b>Applying</b> is deterministic: it reads only the command and the state. A command whose
+ * mutation id was applied before is answered with the version its first application produced and
+ * changes nothing, so a writer may retry a write whose answer it lost. The ids of the last
+ * {@value #RECENT_IDS} mutations are kept (in snapshots too); a retry comes within seconds, and
+ * this many writes take far longer than that.
+ *
+ * <p><b>Checks that need the world</b> (is the writer a member? is the node a member?) cannot
+ * run while applying, since replicas see membership at different moments. The leader runs them
+ * once, in {@link #startTransaction}, before the command enters the log; a refused command never
+ * reaches the log.
+ *
+ * <p><b>Snapshots</b>: the whole state in one protobuf file, written when Ratis asks (every
+ * {@code snapshotEvery} entries), read at start and after a snapshot was installed from the
+ * leader; the log before it is then purged.
+ *
+ * <p>Threading: Ratis applies on its state-machine updater thread, one command at a time; reads
+ * ({@link #state()}) take the current immutable value from a volatile field on any thread.
+ */
+final class ControlStateMachine extends BaseStateMachine {
+
+    /** Mutation ids remembered for duplicate detection. */
+    static final int RECENT_IDS = 10_000;
+
+    /** The leader-side checks: null when the command may enter the log, else why not. */
+    interface Admission {
+        String refuse(Command command);
+    }
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final Admission admission;
+    private final Runnable leaderChanged;
+    private volatile ControlState state = ControlState.INITIAL;
+    /** Confined to the applier thread (and to start-up, before it runs). */
+    private final LinkedHashMap<String, Long> recent = new LinkedHashMap<>();
+
+    ControlStateMachine(Admission admission, Runnable leaderChanged) {
+        this.admission = admission;
+        this.leaderChanged = leaderChanged;
+    }
+
+    /** The state as this replica last applied it. */
+    ControlState state() {
+        return state;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        load(storage.loadLatestSnapshot());
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        load(storage.loadLatestSnapshot());
+    }
+
+    @Override
+    public SimpleStateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    private synchronized void load(SingleFileSnapshotInfo snapshot) throws IOException {
+        if (snapshot == null) {
+            return;
+        }
+        File file = snapshot.getFile().getPath().toFile();
+        State s;
+        try (InputStream in = Files.newInputStream(file.toPath())) {
+            s = State.parseFrom(in);
+        }
+        recent.clear();
+        for (Applied a : s.getRecentList()) {
+            recent.put(a.getId(), a.getVersion());
+        }
+        state = fromProto(s);
+        updateLastAppliedTermIndex(snapshot.getTerm(), snapshot.getIndex());
+    }
+
+    @Override
+    public synchronized long takeSnapshot() throws IOException {
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() < 0) {
+            return RaftLogIndex.INVALID;
+        }
+        State.Builder b = toProto(state).toBuilder();
+        recent.forEach((id, version) -> b.addRecent(Applied.newBuilder().setId(id).setVersion(version)));
+        File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        File tmp = new File(target.getPath() + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp.toPath())) {
+            b.build().writeTo(out);
+        }
+        Files.move(tmp.toPath(), target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(
+                new org.apache.ratis.server.storage.FileInfo(target.toPath(), null), last));
+        return last.getIndex();
+    }
+
+    /** Ratis's "no index" value, named here because its own constant lives in an internal class. */
+    private static final class RaftLogIndex {
+        static final long INVALID = -1;
+    }
+
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        TransactionContext trx = super.startTransaction(request);
+        String refusal;
+        try {
+            Command c = Command.parseFrom(request.getMessage().getContent().toByteArray());
+            refusal = c.getOpCase() == Command.OpCase.OP_NOT_SET ? "the command names no operation" : admission.refuse(c);
+        } catch (InvalidProtocolBufferException e) {
+            refusal = "the command is not a valid control command: " + e.getMessage();
+        }
+        if (refusal != null) {
+            trx.setException(new IOException(refusal));
+        }
+        return trx;
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        RaftProtos.LogEntryProto entry = trx.getLogEntry();
+        Reply reply;
+        synchronized (this) {
+            reply = apply(entry.getStateMachineLogEntry().getLogData());
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        }
+        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.toByteArray())));
+    }
+
+    /** Applies one command's bytes to the state: the deterministic part. */
+    private Reply apply(ByteString data) {
+        Command c;
+        try {
+            c = Command.parseFrom(data.toByteArray());
+        } catch (InvalidProtocolBufferException e) {
+            return Reply.newBuilder().setVersion(state.version()).setError("not a control command").build();
+        }
+        Long before = c.getMutationId().isEmpty() ? null : recent.get(c.getMutationId());
+        if (before != null) {
+            return Reply.newBuilder().setVersion(before).setDuplicate(true).build();
+        }
+        ControlState s = state;
+        ControlState next;
+        try {
+            next = switch (c.getOpCase()) {
+                case SET_STRATEGY -> new ControlState(BalancingStrategy.parse(c.getSetStrategy().getStrategy()),
+                        s.statuses(), s.assignments(), s.version() + 1);
+                case SET_NODE_STATUS -> {
+                    Map<String, NodeStatus> statuses = new TreeMap<>(s.statuses());
+                    NodeStatus status = NodeStatus.parse(c.getSetNodeStatus().getStatus());
+                    String node = Names.check("node", c.getSetNodeStatus().getNode());
+                    if (status == NodeStatus.ONLINE) {
+                        statuses.remove(node);
+                    } else {
+                        statuses.put(node, status);
+                    }
+                    yield new ControlState(s.strategy(), statuses, s.assignments(), s.version() + 1);
+                }
+                case ASSIGN -> {
+                    Map<String, String> a = new TreeMap<>(s.assignments());
+                    a.put(Names.check("agent", c.getAssign().getAgent()), Names.check("node", c.getAssign().getNode()));
+                    yield new ControlState(s.strategy(), s.statuses(), a, s.version() + 1);
+                }
+                case UNASSIGN -> {
+                    Map<String, String> a = new TreeMap<>(s.assignments());
+                    a.remove(Names.check("agent", c.getUnassign().getAgent()));
+                    yield new ControlState(s.strategy(), s.statuses(), a, s.version() + 1);
+                }
+                case OP_NOT_SET -> throw new IllegalArgumentException("the command names no operation");
+            };
+        } catch (IllegalArgumentException e) {
+            return Reply.newBuilder().setVersion(s.version()).setError(e.getMessage()).build();
+        }
+        state = next;
+        if (!c.getMutationId().isEmpty()) {
+            recent.put(c.getMutationId(), next.version());
+            if (recent.size() > RECENT_IDS) {
+                Iterator<String> oldest = recent.keySet().iterator();
+                oldest.next();
+                oldest.remove();
+            }
+        }
+        return Reply.newBuilder().setVersion(next.version()).build();
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(Message.valueOf(
+                UnsafeByteOperations.unsafeWrap(toProto(state).toByteArray())));
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        leaderChanged.run();
+    }
+
+    static State toProto(ControlState s) {
+        State.Builder b = State.newBuilder().setStrategy(s.strategy().jsonName()).setVersion(s.version());
+        s.statuses().forEach((node, status) -> b.putStatuses(node, status.jsonName()));
+        b.putAllAssignments(s.assignments());
+        return b.build();
+    }
+
+    static ControlState fromProto(State s) {
+        Map<String, NodeStatus> statuses = new TreeMap<>();
+        s.getStatusesMap().forEach((node, status) -> statuses.put(node, NodeStatus.parse(status)));
+        return new ControlState(BalancingStrategy.parse(s.getStrategy()), statuses, s.getAssignmentsMap(), s.getVersion());
+    }
+}
