@@ -7,25 +7,33 @@ import dev.muster.Cluster;
 import dev.muster.ClusterInfo;
 import dev.muster.Member;
 import dev.muster.MemberState;
+import dev.muster.control.ControlPlane;
+import dev.muster.control.ControlState;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Objects;
 
 /**
- * The HTTP face of one node: health checks and the member list as JSON. The REST issue adds the
- * rest of the API on the same server.
+ * The HTTP face of one node: health checks, the member list, and the control plane's leader,
+ * node statuses and strategy ({@link ControlApi}), as JSON.
  *
  * <pre>
  * GET /health/alive       200 {"status":"alive"} while the process serves
  * GET /health/ready       200 {"status":"ready"} once joined; 503 {"status":"joining"|"leaving"|"left"}
- * GET /api/cluster/nodes  200 [{"name","address","gossip_port","http_port","state","incarnation","roles","metadata"}]
+ * GET /api/cluster/nodes  200 [{"name","address","gossip_port","http_port","state","incarnation","role","status",
+ *                               "roles","metadata"}]
  * GET /api/cluster/info   200 {"name","index","state","incarnation","pid","uptime_ms","cluster_size","members",
- *                              "alive","suspect","dead","left","formed"}: this node and what it sees
+ *                              "alive","suspect","dead","left","formed","leader","term","role","healthy"}:
+ *                              this node and what it sees
  * </pre>
  *
  * <p>Each member's {@code http_port} is the one it publishes in its metadata under
  * {@link #HTTP_PORT_KEY}; {@code roles} comes from {@link #ROLES_KEY} (comma-separated).
+ * {@code role} is the member's part in the control plane (leader, replica, worker, standby) and
+ * {@code status} what an operator set (online, draining, standby), or offline while membership
+ * shows it dead or left. Without a control plane every node is a worker, online, and the
+ * control endpoints answer 503.
  *
  * <p>Thread-safe: Helidon runs each request on a virtual thread; the cluster's methods are
  * thread-safe.
@@ -45,9 +53,20 @@ public final class NodeServer implements AutoCloseable {
         this.server = server;
     }
 
-    /** Serves {@code cluster} over HTTP on {@code host:port} (0 = any free port). */
+    /** Serves {@code cluster} over HTTP on {@code host:port} (0 = any free port), without a control plane. */
     public static NodeServer start(Cluster cluster, String host, int port) {
+        return start(cluster, null, host, port);
+    }
+
+    /**
+     * Serves {@code cluster} and its control plane over HTTP on {@code host:port} (0 = any free
+     * port).
+     *
+     * @param control the node's control plane, or null for none (the control endpoints answer 503)
+     */
+    public static NodeServer start(Cluster cluster, ControlPlane control, String host, int port) {
         Objects.requireNonNull(cluster, "cluster");
+        ControlApi api = new ControlApi(cluster, control);
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
@@ -59,8 +78,9 @@ public final class NodeServer implements AutoCloseable {
                             boolean ready = s == MemberState.ALIVE;
                             json(res, ready ? 200 : 503, status(ready ? "ready" : s.jsonName()));
                         })
-                        .get("/api/cluster/nodes", (req, res) -> whileRunning(res, () -> nodes(cluster)))
-                        .get("/api/cluster/info", (req, res) -> whileRunning(res, () -> info(cluster))))
+                        .get("/api/cluster/nodes", (req, res) -> answer(res, () -> nodes(cluster, control)))
+                        .get("/api/cluster/info", (req, res) -> answer(res, () -> info(cluster, control)))
+                        .update(api::routes))
                 .build()
                 .start();
         return new NodeServer(server);
@@ -80,16 +100,26 @@ public final class NodeServer implements AutoCloseable {
         }
     }
 
-    /** 200 with the body, or 503 {"error","detail"} once the node is closed. */
-    private static void whileRunning(ServerResponse res, java.util.function.Supplier<Object> body) {
+    /**
+     * 200 with the body; an {@link ApiError} as its status and {"error","detail"}; 503 once the
+     * node is closed.
+     */
+    static void answer(ServerResponse res, java.util.function.Supplier<Object> body) {
         Object value;
         try {
             value = body.get();
+        } catch (ApiError e) {
+            json(res, e.status(), error(e.error(), e.getMessage()));
+            return;
         } catch (IllegalStateException closed) {
-            json(res, 503, JSON.createObjectNode().put("error", "node stopped").put("detail", closed.getMessage()));
+            json(res, 503, error("node stopped", closed.getMessage()));
             return;
         }
         json(res, 200, value);
+    }
+
+    private static ObjectNode error(String error, String detail) {
+        return JSON.createObjectNode().put("error", error).put("detail", detail);
     }
 
     private static ObjectNode status(String status) {
@@ -98,7 +128,7 @@ public final class NodeServer implements AutoCloseable {
 
     private static final long STARTED_NANOS = System.nanoTime();
 
-    static ObjectNode info(Cluster cluster) {
+    static ObjectNode info(Cluster cluster, ControlPlane control) {
         ClusterInfo info = cluster.info();
         ObjectNode n = JSON.createObjectNode();
         n.put("name", info.self().name());
@@ -118,11 +148,15 @@ public final class NodeServer implements AutoCloseable {
         n.put("dead", counts[MemberState.DEAD.ordinal()]);
         n.put("left", counts[MemberState.LEFT.ordinal()]);
         n.put("formed", info.formed());
+        ControlApi.putLeader(n, control == null ? null : control.leader().orElse(null));
+        n.put("role", control == null ? "worker" : control.role(info.self().name()).jsonName());
+        n.put("healthy", control != null && control.health().healthy());
         return n;
     }
 
-    static ArrayNode nodes(Cluster cluster) {
+    static ArrayNode nodes(Cluster cluster, ControlPlane control) {
         ArrayNode list = JSON.createArrayNode();
+        ControlState state = control == null ? ControlState.INITIAL : control.state();
         for (Member m : cluster.members()) {
             ObjectNode n = list.addObject();
             n.put("name", m.name());
@@ -137,6 +171,9 @@ public final class NodeServer implements AutoCloseable {
             }
             n.put("state", m.state().jsonName());
             n.put("incarnation", m.incarnation());
+            n.put("role", control == null ? "worker" : control.role(m.name()).jsonName());
+            n.put("status", m.state() == MemberState.DEAD || m.state() == MemberState.LEFT ? "offline"
+                    : state.status(m.name()).jsonName());
             ArrayNode roles = n.putArray("roles");
             String r = m.metadata().get(ROLES_KEY);
             if (r != null) {

@@ -1,0 +1,94 @@
+package dev.muster.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.Set;
+
+/**
+ * The JSON object body of a mutating request, read with a size limit and checked field by field.
+ * Every problem is an {@link ApiError} (400, or 413 for a body over {@link #MAX_BYTES}), thrown
+ * before the endpoint acts. The Content-Type is not checked: {@code curl -d} sends
+ * form-encoded by default, and the body itself must parse as JSON anyway.
+ */
+final class RequestBody {
+
+    /** Largest body accepted: every body of this API is a few fields; more is a mistake or abuse. */
+    static final int MAX_BYTES = 64 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private final ObjectNode fields;
+
+    private RequestBody(ObjectNode fields) {
+        this.fields = fields;
+    }
+
+    /**
+     * Reads the request's body as one JSON object whose fields are all in {@code allowed}.
+     *
+     * @param example a valid body, quoted in the error messages
+     */
+    static RequestBody read(ServerRequest req, Set<String> allowed, String example) {
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > MAX_BYTES) {
+            throw new ApiError(413, "body too large", "the body (" + declared + " bytes) exceeds the limit of "
+                    + MAX_BYTES + " bytes; send " + example);
+        }
+        byte[] bytes;
+        if (!req.content().hasEntity()) {
+            bytes = new byte[0];
+        } else {
+            try (InputStream in = req.content().inputStream()) {
+                bytes = in.readNBytes(MAX_BYTES + 1);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw new ApiError(413, "body too large", "the body exceeds the limit of " + MAX_BYTES + " bytes; send " + example);
+        }
+        if (bytes.length == 0) {
+            throw ApiError.badRequest("a JSON body is required: " + example);
+        }
+        JsonNode n;
+        try {
+            n = JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw ApiError.badRequest("the body is not valid JSON (" + e.getOriginalMessage() + "); send " + example);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (n == null || !n.isObject()) {
+            throw ApiError.badRequest("the body must be a JSON object: " + example);
+        }
+        for (Iterator<String> names = n.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw ApiError.badRequest("unknown field '" + name + "'; send " + example);
+            }
+        }
+        return new RequestBody((ObjectNode) n);
+    }
+
+    /** The string field {@code name}; missing, null or not a string is a 400. */
+    String text(String name, String example) {
+        JsonNode v = fields.get(name);
+        if (v == null || v.isNull()) {
+            throw ApiError.badRequest("field '" + name + "' is missing; send " + example);
+        }
+        if (!v.isTextual()) {
+            throw ApiError.badRequest("field '" + name + "' must be a string, not " + v + "; send " + example);
+        }
+        return v.asText();
+    }
+}
