@@ -28,10 +28,13 @@ import java.util.List;
  *     unavailable (no quorum). Default 3s.
  * @param replaceAfter how long a voter must be dead or gone in membership before the leader
  *     replaces it by another node. Default 3s.
+ * @param snapshotEvery how many log entries between snapshots of the state; a restarted replica
+ *     loads the last snapshot and replays at most this many entries, and the log before a
+ *     snapshot is purged. 16 or more. Default 1024.
  */
 public record ControlConfig(Boolean replica, int replicas, int port, Path dataDir,
                             Duration electionTimeoutMin, Duration electionTimeoutMax,
-                            Duration requestTimeout, Duration replaceAfter) {
+                            Duration requestTimeout, Duration replaceAfter, long snapshotEvery) {
 
     /** Most voters: Raft's commit waits for a majority, so more voters write slower. */
     public static final int MAX_REPLICAS = 9;
@@ -53,6 +56,9 @@ public record ControlConfig(Boolean replica, int replicas, int port, Path dataDi
         positive(p, "control.election-timeout-max", c.electionTimeoutMax);
         positive(p, "control.request-timeout", c.requestTimeout);
         positive(p, "control.replace-after", c.replaceAfter);
+        if (c.snapshotEvery < 16) {
+            p.add("control.snapshot-every (" + c.snapshotEvery + ") must be at least 16");
+        }
         if (c.electionTimeoutMin != null && c.electionTimeoutMax != null
                 && c.electionTimeoutMax.compareTo(c.electionTimeoutMin) <= 0) {
             p.add("control.election-timeout-max (" + c.electionTimeoutMax + ") must be longer than"
@@ -77,6 +83,7 @@ public record ControlConfig(Boolean replica, int replicas, int port, Path dataDi
         private Duration electionTimeoutMax = Duration.ofMillis(600);
         private Duration requestTimeout = Duration.ofSeconds(3);
         private Duration replaceAfter = Duration.ofSeconds(3);
+        private long snapshotEvery = 1024;
 
         private Builder() {}
 
@@ -88,11 +95,12 @@ public record ControlConfig(Boolean replica, int replicas, int port, Path dataDi
         public Builder electionTimeoutMax(Duration v) { electionTimeoutMax = v; return this; }
         public Builder requestTimeout(Duration v) { requestTimeout = v; return this; }
         public Builder replaceAfter(Duration v) { replaceAfter = v; return this; }
+        public Builder snapshotEvery(long v) { snapshotEvery = v; return this; }
 
         /** @throws IllegalArgumentException listing every invalid setting */
         public ControlConfig build() {
             ControlConfig c = new ControlConfig(replica, replicas, port, dataDir, electionTimeoutMin,
-                    electionTimeoutMax, requestTimeout, replaceAfter);
+                    electionTimeoutMax, requestTimeout, replaceAfter, snapshotEvery);
             List<String> p = problems(c);
             if (!p.isEmpty()) {
                 throw new IllegalArgumentException(String.join("; ", p));

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -94,13 +95,13 @@ final class RaftControlPlane implements ControlPlane {
     static final long TICK_MILLIS = 100;
     /** How long a running server may be outside the leader's voter list before it stops. */
     static final Duration DEMOTE_AFTER = Duration.ofSeconds(10);
-    /** Log entries between snapshots: small, so a restarted replica replays little. */
-    static final long SNAPSHOT_EVERY = 1024;
     /** The leader publishes the state's version at most this often (metadata updates are gossip). */
     static final long VERSION_PUBLISH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** Time a membership change may take: the new voter must start and catch up first. */
     static final Duration RECONFIGURE_TIMEOUT = Duration.ofSeconds(20);
     static final String VERSION = "state-version";
+    /** Marks a refusal for a writer the fault filter cuts off: reported as unavailable, not rejected. */
+    static final String PARTITIONED = "partitioned: ";
     /** Wait after a Raft server failed to start (its port taken, its disk full) before trying again. */
     static final Duration START_RETRY = Duration.ofSeconds(2);
 
@@ -174,6 +175,9 @@ final class RaftControlPlane implements ControlPlane {
 
     static RaftControlPlane start(Cluster node, ControlConfig config) {
         RaftControlPlane p = new RaftControlPlane(node, config);
+        if (p.faultsEnabled()) {
+            RaftFaults.register(p.self, node);
+        }
         p.publish(node.members());
         if (p.hasStoredLog()) {
             p.startServer(RaftGroup.valueOf(p.groupId), RaftStorage.StartupOption.RECOVER);
@@ -331,9 +335,6 @@ final class RaftControlPlane implements ControlPlane {
             machine = sm;
             outsideSinceNanos = 0;
         }
-        if (faultsEnabled()) {
-            RaftFaults.register(self, node);
-        }
     }
 
     private boolean faultsEnabled() {
@@ -354,7 +355,7 @@ final class RaftControlPlane implements ControlPlane {
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, time(config.electionTimeoutMin()));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, time(config.electionTimeoutMax()));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, SNAPSHOT_EVERY);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotEvery());
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         return p;
@@ -448,7 +449,11 @@ final class RaftControlPlane implements ControlPlane {
             }
         }
         goneSinceNanos.keySet().retainAll(conf);
-        if (reconfiguring || lost.isEmpty() && conf.size() >= target) {
+        if (reconfiguring) {
+            return;
+        }
+        if (lost.isEmpty() && conf.size() >= target) {
+            readdressMovedVoters(members);
             return;
         }
         Optional<Member> candidate = Claims.candidate(members, conf, machine.state());
@@ -468,10 +473,15 @@ final class RaftControlPlane implements ControlPlane {
         }
         Member c = candidate.get();
         peers.add(peer(c.name(), c.metadata().get(Claims.RAFT)));
-        reconfiguring = true;
-        promoting = c.name();
         String replaced = lost.isEmpty() ? "(none; the group is below " + target + ")" : lost.get(0);
         LOG.info("{}: replacing voter {} by {}", self, replaced, c.name());
+        reconfigure(peers, c.name());
+    }
+
+    /** Sets the group's voters on a virtual thread, one change at a time. */
+    private void reconfigure(List<RaftPeer> peers, String promote) {
+        reconfiguring = true;
+        promoting = promote;
         BLOCKING.execute(() -> {
             try (RaftClient admin = newClient(peers, RECONFIGURE_TIMEOUT)) {
                 RaftClientReply r = admin.admin().setConfiguration(peers);
@@ -488,6 +498,36 @@ final class RaftControlPlane implements ControlPlane {
                 kick();
             }
         });
+    }
+
+    /**
+     * A voter that restarted at a new address (a new pod IP, a test's new port) publishes its new
+     * Raft endpoint; the group's configuration still has the old one, so the leader rewrites it.
+     */
+    private void readdressMovedVoters(List<Member> members) {
+        Collection<RaftPeer> current;
+        try {
+            current = server.getDivision(groupId).getRaftConf().getCurrentPeers();
+        } catch (IOException e) {
+            return;
+        }
+        List<RaftPeer> peers = new ArrayList<>();
+        boolean moved = false;
+        for (RaftPeer p : current) {
+            String name = p.getId().toString();
+            String published = members.stream().filter(m -> m.name().equals(name) && m.state() == MemberState.ALIVE)
+                    .findFirst().map(m -> m.metadata().get(Claims.RAFT)).orElse(null);
+            if (published != null && !published.equals(p.getAddress())) {
+                moved = true;
+                peers.add(peer(name, published));
+            } else {
+                peers.add(p);
+            }
+        }
+        if (moved) {
+            LOG.info("{}: a voter moved; group now {}", self, peers);
+            reconfigure(peers, null);
+        }
     }
 
     private static String names(List<RaftPeer> peers) {
@@ -578,6 +618,10 @@ final class RaftControlPlane implements ControlPlane {
         }
         Map<String, Member> byName = new HashMap<>();
         members.forEach(m -> byName.put(m.name(), m));
+        if (RaftFaults.cut(self, c.getOrigin())) {
+            // A test partition: Ratis's client redirects reach across it, a real network would not.
+            return PARTITIONED + c.getOrigin() + " is cut off from the leader " + self;
+        }
         Member origin = byName.get(c.getOrigin());
         if (origin == null || !Claims.alive(origin)) {
             return "writer '" + c.getOrigin() + "' is not an alive member of this cluster; only members may write";
@@ -754,6 +798,9 @@ final class RaftControlPlane implements ControlPlane {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof StateMachineException sme) {
                 String m = String.valueOf(sme.getMessage());
+                if (m.contains(PARTITIONED)) {
+                    return unavailable(what, null);
+                }
                 int at = m.lastIndexOf("IOException: ");
                 return new ControlException(ControlException.Reason.REJECTED,
                         at >= 0 ? m.substring(at + "IOException: ".length()) : m, sme);
@@ -801,7 +848,9 @@ final class RaftControlPlane implements ControlPlane {
         List<RaftPeer> peers = new ArrayList<>();
         for (Member m : members) {
             String addr = m.metadata().get(Claims.RAFT);
-            if (names.contains(m.name()) && addr != null) {
+            // The fault filter cuts Raft's server-to-server calls in RaftFaults; this cuts the
+            // client's, which would otherwise reach across a test partition.
+            if (names.contains(m.name()) && addr != null && !RaftFaults.cut(self, m.name())) {
                 peers.add(peer(m.name(), addr));
             }
         }

@@ -13,7 +13,10 @@ import org.apache.ratis.util.CodeInjectionForTesting;
  * Ratis calls a hook ({@link CodeInjectionForTesting}) as a server receives a vote request or
  * an append, with the receiver's and the sender's ids. The hook refuses the request when either
  * side's filter black-holes (or drops all traffic from) the other, which the sender sees as a
- * failed call, as over a cut link.
+ * failed call, as over a cut link. Client calls need two more cuts, in RaftControlPlane: a
+ * node's client leaves out the replicas it is cut from, and the leader refuses (as unavailable)
+ * a write whose writer it is cut from, since Ratis's not-leader redirects would otherwise carry
+ * a minority's write straight to the majority's leader.
  *
  * <p>Only nodes started with {@code faults.enabled} register here, so production nodes pay one
  * map lookup per Raft request and nothing else. Peer ids are node names, unique per JVM while

@@ -26,6 +26,8 @@ final class TestCluster implements AutoCloseable {
     private final int replicas;
     private final Path dir;
     private final List<Running> nodes = new ArrayList<>();
+    /** Each node's Raft port, kept across restarts: the group's configuration names it. */
+    private final java.util.Map<Integer, Integer> raftPorts = new java.util.HashMap<>();
 
     TestCluster(String name, int size, int replicas, Path dir) {
         this.name = name;
@@ -55,8 +57,10 @@ final class TestCluster implements AutoCloseable {
         Cluster c = Cluster.start(ClusterConfig.builder().clusterName(name).nodeName("node-" + i).bindHost("127.0.0.1")
                 .port(0).httpPort(-1).seeds(seeds).clusterSize(size).faultInjection(true)
                 .membership(MembershipConfig.local()).joinTimeout(Duration.ofSeconds(10)).build());
-        ControlPlane p = ControlPlane.start(c, ControlConfig.builder().replicas(replicas).port(0)
-                .dataDir(dir.resolve("node-" + i)).build());
+        ControlPlane p = ControlPlane.start(c, ControlConfig.builder().replicas(replicas)
+                .port(raftPorts.getOrDefault(i, 0)).snapshotEvery(64).dataDir(dir.resolve("node-" + i)).build());
+        String endpoint = c.localMember().metadata().get(Claims.RAFT);
+        raftPorts.put(i, Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)));
         Running r = new Running(c, p);
         nodes.set(i - 1, r);
         return r;
