@@ -6,6 +6,9 @@ import dev.muster.ClusterConfig;
 import dev.muster.ClusterConfigLoader;
 import dev.muster.MemberEvent;
 import dev.muster.Metadata;
+import dev.muster.control.ControlConfig;
+import dev.muster.control.ControlPlane;
+import dev.muster.control.LeaderChanged;
 import dev.muster.membership.MembershipConfig;
 import dev.muster.server.NodeServer;
 import java.nio.file.Path;
@@ -26,6 +29,11 @@ import picocli.CommandLine.Option;
  * the environment ({@code CLUSTER_NAME}, {@code CLUSTER_PORT}, {@code CLUSTER_SEEDS},
  * {@code NODE_INDEX}, {@code CLUSTER_SIZE}, {@code BASE_PORT}, {@code PORT_SPACING}, ...), and
  * these flags.
+ *
+ * <p>The node runs its control plane (Raft, on {@code --control-port}, by default the gossip port
+ * + 2): as a replica or a client of the replicas, by {@code --replica}/{@code --no-replica} or the
+ * default rule (nodes 1 to {@code --replicas} by index). Leader changes are printed on stderr
+ * like member events.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run one cluster node in the foreground (SIGTERM leaves gracefully).")
@@ -73,6 +81,24 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--metadata", split = ",", paramLabel = "KEY=VALUE", description = "Metadata to publish.")
     Map<String, String> metadata;
 
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the Raft log and snapshots live, so a"
+            + " restarted replica recovers them (default: a temporary directory, removed at exit).")
+    Path dataDir;
+
+    @Option(names = "--replica", negatable = true, description = "Be a Raft voter from the start (--no-replica: never"
+            + " at start; default: nodes 1..--replicas by index, node-1 alone in a cluster smaller than 3).")
+    Boolean replica;
+
+    @Option(names = "--replicas", paramLabel = "N", description = "Target number of Raft voters, 1..9 (default 3).")
+    Integer replicas;
+
+    @Option(names = "--control-port", paramLabel = "PORT",
+            description = "Raft port, TCP (default -1: the gossip port + 2; 0 = any free port).")
+    Integer controlPort;
+
+    /** How long the control plane may take to close: its Raft server stops, the others elect without it. */
+    private static final java.time.Duration CONTROL_CLOSE_TIMEOUT = java.time.Duration.ofSeconds(5);
+
     /** Helidon logs its start-up at INFO through java.util.logging; a node's own lines are enough. */
     private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
 
@@ -80,12 +106,17 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
         ClusterConfig config = config(System.getenv());
+        ControlConfig controlConfig = controlConfig(config);
         Cluster node = Cluster.start(config);
         // From here on SIGTERM leaves gracefully, whatever else start-up still does.
         AtomicReference<NodeServer> http = new AtomicReference<>();
+        AtomicReference<ControlPlane> control = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                // The Raft server stops first, while this node is still a member: the other replicas
+                // elect a new leader at once instead of waiting for membership to report the leave.
+                closeControl(control.get());
                 node.leave(config.leaveTimeout());
             } finally {
                 NodeServer server = http.get();
@@ -95,9 +126,16 @@ final class ServeCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "muster-shutdown"));
+        try {
+            control.set(ControlPlane.start(node, controlConfig));
+        } catch (dev.muster.control.ControlException e) {
+            throw new dev.muster.ClusterException("node " + config.nodeName() + " could not start its control plane: "
+                    + e.getMessage(), e);
+        }
+        control.get().onLeaderChanged(e -> System.err.println(describe(e)));
         if (config.httpPort() >= 0) {
             try {
-                http.set(NodeServer.start(node, config.bindHost(), config.httpPort()));
+                http.set(NodeServer.start(node, control.get(), config.bindHost(), config.httpPort()));
             } catch (RuntimeException e) {
                 throw new dev.muster.ClusterException("node " + config.nodeName() + " could not serve HTTP on "
                         + config.bindHost() + ":" + config.httpPort() + ": " + e.getMessage()
@@ -149,6 +187,47 @@ final class ServeCommand implements Callable<Integer> {
         }, "muster-lease");
         watcher.setDaemon(true);
         watcher.start();
+    }
+
+    /** Closes the control plane, but gives up waiting after {@link #CONTROL_CLOSE_TIMEOUT}: the leave must go on. */
+    private static void closeControl(ControlPlane control) {
+        if (control == null) {
+            return;
+        }
+        Thread closer = Thread.ofVirtual().name("muster-control-close").start(control::close);
+        try {
+            if (!closer.join(CONTROL_CLOSE_TIMEOUT)) {
+                System.err.println("the control plane did not close within " + dev.muster.Durations.format(CONTROL_CLOSE_TIMEOUT)
+                        + "; leaving anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String describe(LeaderChanged e) {
+        return e.current().map(l -> "leader " + l.name() + " term " + l.term())
+                .orElseGet(() -> "no leader" + e.previous().map(l -> " (was " + l.name() + " term " + l.term() + ")").orElse(""));
+    }
+
+    /**
+     * The control plane's settings from the flags. A gossip port of 0 (any) makes the default Raft
+     * port any free port too, since "gossip + 2" of a random port may be taken.
+     *
+     * @throws IllegalArgumentException naming the flag, the value and the rule
+     */
+    ControlConfig controlConfig(ClusterConfig config) {
+        int raftPort = controlPort != null ? controlPort : -1;
+        if (raftPort == -1 && config.port() == 0) {
+            raftPort = 0;
+        }
+        try {
+            return ControlConfig.builder().replica(replica).replicas(replicas != null ? replicas : 3).port(raftPort)
+                    .dataDir(dataDir).build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace("control.replicas", "--replicas")
+                    .replace("control.port", "--control-port").replace("-1 (gossip port + 2)", "-1 (the gossip port + 2)"), e);
+        }
     }
 
     private static String describe(MemberEvent e) {

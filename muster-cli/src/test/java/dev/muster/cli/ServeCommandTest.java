@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.muster.Address;
 import dev.muster.ClusterConfig;
+import dev.muster.control.ControlConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -72,6 +73,9 @@ class ServeCommandTest {
         "serve --join a:b | 'a:b'",
         "serve --name bad/name | node: 'bad/name'",
         "serve --http-port 7946 | http-port (7946) must differ from port (7946)",
+        "serve --replicas 0 | --replicas (0) must be between 1 and 9",
+        "serve --replicas x | Invalid value for option '--replicas'",
+        "serve --control-port 70000 | --control-port (70000) must be -1 (the gossip port + 2), 0 (any) or a port up to 65535",
         "serve --bogus | Unknown option: '--bogus'"})
     void badInputIsOneClearErrorAndStartsNothing(String args, String message) {
         StringWriter err = new StringWriter();
@@ -81,6 +85,27 @@ class ServeCommandTest {
         int code = cli.execute(args.split(" "));
         assertThat(code).as(err.toString()).isEqualTo(2);
         assertThat(err.toString()).contains(message);
+    }
+
+    @Test
+    void controlFlagsGiveTheControlPlaneItsSettings() {
+        ServeCommand defaults = parse();
+        ControlConfig d = defaults.controlConfig(defaults.config(Map.of()));
+        assertThat(d.replica()).as("the index rule decides").isNull();
+        assertThat(d.replicas()).isEqualTo(3);
+        assertThat(d.port()).as("gossip port + 2").isEqualTo(-1);
+        assertThat(d.dataDir()).as("a temporary directory").isNull();
+
+        ServeCommand set = parse("--no-replica", "--replicas", "5", "--control-port", "9100", "--data-dir", dir.toString());
+        ControlConfig c = set.controlConfig(set.config(Map.of()));
+        assertThat(c.replica()).isFalse();
+        assertThat(c.replicas()).isEqualTo(5);
+        assertThat(c.port()).isEqualTo(9100);
+        assertThat(c.dataDir()).isEqualTo(dir);
+        assertThat(parse("--replica").controlConfig(parse().config(Map.of())).replica()).isTrue();
+
+        ServeCommand any = parse("--port", "0");
+        assertThat(any.controlConfig(any.config(Map.of())).port()).as("any gossip port: any Raft port").isZero();
     }
 
     @Test
