@@ -52,6 +52,8 @@ final class StatusCommand implements Callable<Integer> {
             n.put("gossip_port", r.gossipPort());
             n.put("http_port", r.httpPort());
             n.put("state", r.state());
+            n.put("role", r.role());
+            n.put("status", r.status());
             n.put("members_seen", r.membersSeen());
             n.put("alive_seen", r.aliveSeen());
             n.put("incarnation", r.incarnation() < 0 ? null : r.incarnation());
@@ -64,32 +66,39 @@ final class StatusCommand implements Callable<Integer> {
         out.put("suspect", s.suspect);
         out.put("dead", s.dead);
         out.put("formed", s.formed);
+        out.put("leader", s.leader);
+        out.put("term", s.leader == null ? null : s.term);
         return out;
     }
 
-    private record Summary(int alive, int suspect, int dead, boolean formed) {
+    /** The cluster line; the leader is the one known in the highest term, the newest any node knows. */
+    private record Summary(int alive, int suspect, int dead, boolean formed, String leader, long term) {
         static Summary of(List<LocalCluster.NodeStatus> rows, int size) {
             int alive = (int) rows.stream().filter(r -> r.state().equals("alive")).count();
             int suspect = (int) rows.stream().filter(r -> r.state().equals("suspect")).count();
             int dead = (int) rows.stream().filter(r -> r.state().equals("dead")).count();
             boolean formed = alive == size && rows.stream().allMatch(r -> r.aliveSeen() == size);
-            return new Summary(alive, suspect, dead, formed);
+            LocalCluster.NodeStatus newest = rows.stream().filter(r -> r.leaderSeen() != null)
+                    .max(java.util.Comparator.comparingLong(LocalCluster.NodeStatus::termSeen)).orElse(null);
+            return new Summary(alive, suspect, dead, formed, newest == null ? null : newest.leaderSeen(),
+                    newest == null ? -1 : newest.termSeen());
         }
     }
 
     static void printTable(List<LocalCluster.NodeStatus> rows, int size) {
-        System.out.printf("%-5s %-9s %-8s %-6s %-6s %-8s %-7s %-12s %-8s %-7s%n",
-                "INDEX", "NAME", "PID", "GOSSIP", "HTTP", "STATE", "SEES", "INCARNATION", "UPTIME", "RSS");
+        System.out.printf("%-5s %-9s %-8s %-6s %-6s %-8s %-8s %-9s %-7s %-12s %-8s %-7s%n",
+                "INDEX", "NAME", "PID", "GOSSIP", "HTTP", "STATE", "ROLE", "STATUS", "SEES", "INCARNATION", "UPTIME", "RSS");
         for (LocalCluster.NodeStatus r : rows) {
-            System.out.printf("%-5d %-9s %-8s %-6d %-6d %-8s %-7s %-12s %-8s %-7s%n", r.index(), r.name(),
+            System.out.printf("%-5d %-9s %-8s %-6d %-6d %-8s %-8s %-9s %-7s %-12s %-8s %-7s%n", r.index(), r.name(),
                     r.pid() < 0 ? "-" : Long.toString(r.pid()), r.gossipPort(), r.httpPort(), r.state(),
+                    r.role() == null ? "-" : r.role(), r.status() == null ? "-" : r.status(),
                     r.pid() < 0 ? "-" : r.aliveSeen() + "/" + r.membersSeen(),
                     r.incarnation() < 0 ? "-" : Long.toString(r.incarnation()),
                     r.uptimeMillis() < 0 ? "-" : r.uptimeMillis() / 1000 + "s",
                     r.rssBytes() < 0 ? "-" : (r.rssBytes() >> 20) + "MB");
         }
         Summary s = Summary.of(rows, size);
-        System.out.printf("cluster: size %d, alive %d, suspect %d, dead %d, formed %s%n", size, s.alive, s.suspect, s.dead,
-                s.formed ? "yes" : "no");
+        System.out.printf("cluster: size %d, alive %d, suspect %d, dead %d, formed %s, leader %s%n", size, s.alive, s.suspect,
+                s.dead, s.formed ? "yes" : "no", s.leader == null ? "none" : s.leader + " (term " + s.term + ")");
     }
 }

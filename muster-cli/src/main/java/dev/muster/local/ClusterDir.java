@@ -21,6 +21,7 @@ import java.util.OptionalLong;
  * .muster/node-3/pid        the node's process id while it runs (its lease: a node whose pid
  *                           file is gone or names another process stops by itself)
  * .muster/node-3/node.log   the node's stdout and stderr, appended across restarts
+ * .muster/node-3/data/      the node's Raft log and snapshots (--data-dir), kept across restarts
  * </pre>
  *
  * <p>Not thread-safe; one CLI command uses it at a time.
@@ -28,6 +29,8 @@ import java.util.OptionalLong;
 final class ClusterDir {
 
     static final String STATE_FILE = "cluster.json";
+    /** A node's Raft port is its gossip port + 2 (the control plane's default), so spacing must be at least 3. */
+    static final int RAFT_PORT_OFFSET = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -42,6 +45,11 @@ final class ClusterDir {
 
         int httpPort(int index) {
             return httpBasePort + (index - 1) * portSpacing;
+        }
+
+        /** The Raft port: the control plane's default, the gossip port + {@link #RAFT_PORT_OFFSET}. */
+        int raftPort(int index) {
+            return gossipPort(index) + RAFT_PORT_OFFSET;
         }
 
         /** Where node {@code index} joins: nodes 1-3 but itself; node-1 forms the cluster, so none. */
@@ -80,6 +88,31 @@ final class ClusterDir {
 
     Path logFile(int index) {
         return nodeDir(index).resolve("node.log");
+    }
+
+    /** The node's control-plane data (Raft log, snapshots): kept across restarts of the node. */
+    Path dataDir(int index) {
+        return nodeDir(index).resolve("data");
+    }
+
+    /**
+     * Removes the control-plane data of nodes 1..{@code upTo}: a new cluster in this directory
+     * must not recover the Raft group of an earlier one (other voters, another size).
+     */
+    void removeData(int upTo) {
+        for (int i = 1; i <= upTo; i++) {
+            Path data = dataDir(i);
+            if (!Files.exists(data)) {
+                continue;
+            }
+            try (java.util.stream.Stream<Path> files = Files.walk(data)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove the old control-plane data " + data + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     Optional<Layout> read() {

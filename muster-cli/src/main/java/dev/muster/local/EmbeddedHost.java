@@ -2,6 +2,8 @@ package dev.muster.local;
 
 import dev.muster.Cluster;
 import dev.muster.ClusterConfig;
+import dev.muster.control.ControlConfig;
+import dev.muster.control.ControlPlane;
 import dev.muster.server.NodeServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +28,10 @@ import org.slf4j.LoggerFactory;
  *       (a crash, for the others to detect), and both files are removed.</li>
  * </ul>
  *
- * The host exits once no pid file names it any more (the cluster was stopped, cleaned or its
+ * Each node runs its control plane as {@code muster serve} does, with its Raft data in
+ * {@code node-i/data}, kept across restarts.
+ *
+ * <p>The host exits once no pid file names it any more (the cluster was stopped, cleaned or its
  * directory removed). Checks run every {@link #CHECK_MILLIS}.
  */
 public final class EmbeddedHost {
@@ -39,7 +44,7 @@ public final class EmbeddedHost {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedHost.class);
 
-    private record Running(Cluster cluster, NodeServer http) {}
+    private record Running(Cluster cluster, ControlPlane control, NodeServer http) {}
 
     private final ClusterDir dir;
     private final long pid = ProcessHandle.current().pid();
@@ -117,16 +122,26 @@ public final class EmbeddedHost {
             Cluster c = Cluster.start(ClusterConfig.builder().clusterName(layout.name()).nodeName("node-" + i)
                     .nodeIndex(i).clusterSize(layout.size()).bindHost(layout.bindHost()).port(layout.gossipPort(i))
                     .httpPort(layout.httpPort(i)).seeds(layout.seeds(i)).build());
+            ControlPlane control;
             NodeServer http;
             try {
-                http = NodeServer.start(c, layout.bindHost(), layout.httpPort(i));
+                control = ControlPlane.start(c, ControlConfig.builder().dataDir(dir.dataDir(i)).build());
             } catch (RuntimeException e) {
                 c.close();
                 throw e;
             }
+            try {
+                http = NodeServer.start(c, control, layout.bindHost(), layout.httpPort(i));
+            } catch (RuntimeException e) {
+                control.close();
+                c.close();
+                throw e;
+            }
+            control.onLeaderChanged(e -> log.info("node-{}: {}", i, e.current()
+                    .map(l -> "leader " + l.name() + " term " + l.term()).orElse("no leader")));
             c.updateMetadata(c.localMember().metadata().with(NodeServer.HTTP_PORT_KEY, Integer.toString(http.port())));
             log.info("node-{} started: gossip {}, http {}", i, c.address(), http.port());
-            started.put(i, new Running(c, http));
+            started.put(i, new Running(c, control, http));
         } catch (RuntimeException e) {
             log.error("node-{} could not start: {}", i, e.getMessage());
             dir.clearPid(i);
@@ -134,7 +149,9 @@ public final class EmbeddedHost {
         }
     }
 
+    /** Raft first, as {@code muster serve} does: the other replicas elect without it at once. */
     private static void stopNode(Running r, boolean leave) {
+        r.control().close();
         if (leave) {
             r.cluster().leave(Duration.ofSeconds(5));
         } else {

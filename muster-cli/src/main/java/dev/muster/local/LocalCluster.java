@@ -30,6 +30,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class LocalCluster {
 
+    /** Ports between nodes at least: gossip (UDP + TCP) at the base, Raft at base + 2. */
+    public static final int MIN_PORT_SPACING = 3;
     /** Nodes a local cluster may have: what one machine can hold with room. */
     public static final int MAX_SIZE = 100;
     /** How long a node may take to leave after SIGTERM before it is killed. */
@@ -49,9 +51,15 @@ public final class LocalCluster {
     /** What a start measured. */
     public record StartReport(int nodes, long launchMillis, long convergedMillis) {}
 
-    /** One node as {@code muster status} shows it. */
+    /**
+     * One node as {@code muster status} shows it. {@code state}, {@code role} and {@code status}
+     * are what the majority of the other nodes say about it (the node itself when no other
+     * answers); {@code leaderSeen} and {@code termSeen} are the leader this node knows (null, -1
+     * when none).
+     */
     public record NodeStatus(int index, String name, long pid, int gossipPort, int httpPort, String state,
-                             int membersSeen, int aliveSeen, long incarnation, long uptimeMillis, long rssBytes) {}
+                             int membersSeen, int aliveSeen, long incarnation, long uptimeMillis, long rssBytes,
+                             String role, String status, String leaderSeen, long termSeen) {}
 
     private final ClusterDir dir;
     private ClusterDir.Layout layout;
@@ -68,6 +76,8 @@ public final class LocalCluster {
     /**
      * Prepares a new cluster in {@code root}: checks everything first (ports, directory,
      * memory, descriptors, no cluster running there) and writes the layout only when all is well.
+     * A new cluster starts without control-plane data: what an earlier cluster in the directory
+     * left under {@code node-i/data} is removed; restarts of its nodes keep theirs.
      *
      * @throws IllegalArgumentException listing every problem, one per line
      */
@@ -88,13 +98,17 @@ public final class LocalCluster {
         if (size < 1 || size > MAX_SIZE) {
             throw new IllegalArgumentException("--size (" + size + ") must be between 1 and " + MAX_SIZE);
         }
-        if (portSpacing < 2) {
-            throw new IllegalArgumentException("--port-spacing (" + portSpacing + ") must be at least 2");
+        if (portSpacing < MIN_PORT_SPACING) {
+            throw new IllegalArgumentException("--port-spacing (" + portSpacing + ") must be at least " + MIN_PORT_SPACING
+                    + ": each node uses its gossip port and the gossip port + 2 (Raft)");
         }
-        if (Math.abs(basePort - httpBasePort) % portSpacing == 0
-                && Math.abs(basePort - httpBasePort) / portSpacing < size) {
-            throw new IllegalArgumentException("gossip ports from " + basePort + " and HTTP ports from " + httpBasePort
-                    + " overlap with spacing " + portSpacing + " for " + size + " nodes; move --http-base-port");
+        for (int offset : new int[] {0, ClusterDir.RAFT_PORT_OFFSET}) {
+            int apart = Math.abs(basePort + offset - httpBasePort);
+            if (apart % portSpacing == 0 && apart / portSpacing < size) {
+                throw new IllegalArgumentException((offset == 0 ? "gossip ports from " + basePort : "Raft ports from "
+                        + (basePort + offset)) + " and HTTP ports from " + httpBasePort + " overlap with spacing "
+                        + portSpacing + " for " + size + " nodes; move --http-base-port");
+            }
         }
         ClusterDir dir = new ClusterDir(root);
         ClusterDir.Layout layout = new ClusterDir.Layout(name, size, mode, bindHost, basePort, httpBasePort, portSpacing);
@@ -102,6 +116,7 @@ public final class LocalCluster {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
         }
+        dir.removeData(MAX_SIZE);
         dir.write(layout);
         return new LocalCluster(dir, layout, jvmOptions);
     }
@@ -286,7 +301,8 @@ public final class LocalCluster {
         cmd.addAll(List.of("dev.muster.cli.Main", "serve",
                 "--name", name(index), "--cluster", layout.name(), "--bind", layout.bindHost(),
                 "--port", Integer.toString(gossipPort(index)), "--http-port", Integer.toString(httpPort(index)),
-                "--size", Integer.toString(layout.size()), "--lease", dir.pidFile(index).toString()));
+                "--size", Integer.toString(layout.size()), "--lease", dir.pidFile(index).toString(),
+                "--data-dir", dir.dataDir(index).toString()));
         List<String> seeds = layout.seeds(index).stream().map(dev.muster.Address::toString).toList();
         if (!seeds.isEmpty()) {
             cmd.add("--join");
@@ -485,7 +501,9 @@ public final class LocalCluster {
     public List<NodeStatus> status() {
         int n = layout.size();
         Map<Integer, JsonNode> info = new HashMap<>();
-        Map<String, Map<String, Integer>> votes = new HashMap<>();
+        Votes states = new Votes();
+        Votes roles = new Votes();
+        Votes statuses = new Votes();
         for (int i = 1; i <= n; i++) {
             if (!isRunning(i)) {
                 continue;
@@ -495,9 +513,10 @@ public final class LocalCluster {
             client.get(httpPort(i), "/api/cluster/nodes").ifPresent(list -> {
                 for (JsonNode m : list) {
                     String about = m.path("name").asText();
-                    if (!about.equals(name(index))) {
-                        votes.computeIfAbsent(about, k -> new HashMap<>()).merge(m.path("state").asText(), 1, Integer::sum);
-                    }
+                    boolean self = about.equals(name(index));
+                    states.add(about, m.path("state").asText(), self);
+                    roles.add(about, m.path("role").asText(null), self);
+                    statuses.add(about, m.path("status").asText(null), self);
                 }
             });
         }
@@ -505,15 +524,44 @@ public final class LocalCluster {
         for (int i = 1; i <= n; i++) {
             OptionalLong pid = pid(i);
             JsonNode j = info.get(i);
-            String majority = Optional.ofNullable(votes.get(name(i))).flatMap(v -> v.entrySet().stream()
-                    .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)).orElse(null);
-            String state = majority != null ? majority : pid.isPresent() ? (j == null ? "starting" : j.path("state").asText()) : "stopped";
+            String state = states.majority(name(i)).orElse(pid.isPresent() ? (j == null ? "starting" : j.path("state").asText()) : "stopped");
+            JsonNode leader = j == null ? null : j.path("leader");
             rows.add(new NodeStatus(i, name(i), pid.orElse(-1), gossipPort(i), httpPort(i), state,
                     j == null ? 0 : j.path("members").asInt(), j == null ? 0 : j.path("alive").asInt(),
                     j == null ? -1 : j.path("incarnation").asLong(), j == null ? -1 : j.path("uptime_ms").asLong(),
-                    pid.isPresent() ? Resources.rssBytes(pid.getAsLong()) : -1));
+                    pid.isPresent() ? Resources.rssBytes(pid.getAsLong()) : -1,
+                    roles.majority(name(i)).orElse(null),
+                    statuses.majority(name(i)).orElse(pid.isPresent() ? null : "offline"),
+                    leader != null && leader.isTextual() ? leader.asText() : null,
+                    j == null || !j.path("term").isNumber() ? -1 : j.path("term").asLong()));
         }
         return rows;
+    }
+
+    /**
+     * What the nodes say about each node: the others' majority wins; the node's own word counts
+     * only when no other node answered about it.
+     */
+    private static final class Votes {
+        private final Map<String, Map<String, Integer>> others = new HashMap<>();
+        private final Map<String, String> own = new HashMap<>();
+
+        void add(String about, String value, boolean self) {
+            if (value == null || value.isEmpty()) {
+                return;
+            }
+            if (self) {
+                own.put(about, value);
+            } else {
+                others.computeIfAbsent(about, k -> new HashMap<>()).merge(value, 1, Integer::sum);
+            }
+        }
+
+        Optional<String> majority(String about) {
+            Optional<String> m = Optional.ofNullable(others.get(about)).flatMap(v -> v.entrySet().stream()
+                    .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey));
+            return m.isPresent() ? m : Optional.ofNullable(own.get(about));
+        }
     }
 
     /** The last {@code lines} lines of node {@code index}'s log. */

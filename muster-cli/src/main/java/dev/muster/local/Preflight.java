@@ -53,6 +53,7 @@ final class Preflight {
         }
         for (int i = fromIndex; i <= layout.size(); i++) {
             portFree(problems, host, layout.gossipPort(i), "node-" + i + " gossip", true);
+            portFree(problems, host, layout.raftPort(i), "node-" + i + " Raft", false);
             portFree(problems, host, layout.httpPort(i), "node-" + i + " HTTP", false);
         }
         int nodes = layout.size() - fromIndex + 1;

@@ -82,6 +82,11 @@ class LocalClusterTest {
         assertThat(status).extracting(LocalCluster.NodeStatus::state).containsOnly("alive");
         assertThat(status).extracting(LocalCluster.NodeStatus::aliveSeen).containsOnly(3);
         assertThat(status.get(1).gossipPort()).isEqualTo(basePort + 5);
+        awaitOneLeader(c, 3);
+        for (int i = 1; i <= 3; i++) {
+            assertThat(dir.resolve("node-" + i).resolve("data").resolve("raft")).as("node-%d keeps its Raft data", i)
+                    .isDirectory();
+        }
 
         // another command finds the cluster again through its directory
         LocalCluster again = LocalCluster.open(dir, jvm());
@@ -105,14 +110,33 @@ class LocalClusterTest {
         return c.status().get(index - 1).state();
     }
 
+    /** Waits until status shows one leader among the first {@code replicas} nodes, the others replicas, all online. */
+    private static String awaitOneLeader(LocalCluster c, int replicas) {
+        Awaitility.await("one leader, the other designated nodes replicas, all online").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                    List<LocalCluster.NodeStatus> rows = c.status().subList(0, replicas);
+                    assertThat(rows).extracting(LocalCluster.NodeStatus::role).containsOnly("leader", "replica")
+                            .filteredOn("leader"::equals).hasSize(1);
+                    assertThat(rows).extracting(LocalCluster.NodeStatus::status).containsOnly("online");
+                    assertThat(rows).extracting(LocalCluster.NodeStatus::leaderSeen).doesNotContainNull().hasSize(replicas);
+                });
+        return c.status().stream().filter(r -> "leader".equals(r.role())).findFirst().orElseThrow().name();
+    }
+
     @Test
     void aKilledNodeIsSeenDeadAndRestartsUnderItsName() throws Exception {
         LocalCluster c = create(3);
         c.start(3, true, TIMEOUT, QUIET);
+        awaitOneLeader(c, 3);
         c.kill(3);
         Awaitility.await("the others mark node-3 dead").atMost(Duration.ofSeconds(30)).until(() -> stateOf(c, 3).equals("dead"));
+        assertThat(c.status().get(2).status()).as("a dead node is offline").isEqualTo("offline");
+        Path raft = dir.resolve("node-3").resolve("data").resolve("raft");
+        assertThat(raft).as("a crash leaves the Raft data").isDirectory();
         c.restart(3, TIMEOUT);
         assertThat(c.awaitFormed(TIMEOUT)).isTrue();
+        assertThat(c.tail(3, 200)).as("node-3 serves again with its data").contains("node-3 serving cluster 'test'");
+        awaitOneLeader(c, 3);
     }
 
     @Test
@@ -125,6 +149,25 @@ class LocalClusterTest {
         }
         assertThat(Files.exists(dir.resolve(ClusterDir.STATE_FILE))).as("no layout written").isFalse();
         assertThat(ours()).isEmpty();
+    }
+
+    @Test
+    void aTakenRaftPortIsOneClearLine() throws Exception {
+        basePort = freeBase();
+        try (ServerSocket taken = new ServerSocket(basePort + 5 + 2)) {
+            assertThatThrownBy(() -> LocalCluster.create(dir, "test", 3, "127.0.0.1", basePort, basePort + 50, 5, jvm()))
+                    .hasMessage("node-2 Raft port " + (basePort + 7)
+                            + " is in use; is another cluster running? try 'muster clean' or --base-port");
+        }
+        assertThat(ours()).isEmpty();
+    }
+
+    @Test
+    void portSpacingMustLeaveRoomForTheRaftPort() {
+        assertThatThrownBy(() -> LocalCluster.create(dir, "test", 3, "127.0.0.1", 30_000, 30_050, 2, jvm()))
+                .hasMessage("--port-spacing (2) must be at least 3: each node uses its gossip port and the gossip port + 2 (Raft)");
+        assertThatThrownBy(() -> LocalCluster.create(dir, "test", 3, "127.0.0.1", 30_000, 30_002, 10, jvm()))
+                .hasMessageContaining("Raft ports from 30002 and HTTP ports from 30002 overlap");
     }
 
     @Test
@@ -190,6 +233,7 @@ class LocalClusterTest {
         c.start(2, true, TIMEOUT, QUIET);
         assertThat(ours()).as("one JVM for all four nodes").hasSize(1);
         assertThat(c.status()).extracting(LocalCluster.NodeStatus::aliveSeen).containsOnly(4);
+        awaitOneLeader(c, 3);
         c.kill(4);
         Awaitility.await("the others mark the killed node-4 dead").atMost(Duration.ofSeconds(30))
                 .until(() -> stateOf(c, 4).equals("dead"));
