@@ -68,6 +68,9 @@ final class StartCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "60s", description = "Give up after this long (default ${DEFAULT-VALUE}).")
     String timeout;
 
+    /** How long a start waits for the control group's first leader once membership converged. */
+    static final Duration LEADER_WAIT = Duration.ofSeconds(15);
+
     @Override
     public Integer call() throws Exception {
         Duration limit = Durations.parse("--timeout", timeout);
@@ -80,8 +83,12 @@ final class StartCommand implements Callable<Integer> {
                 LocalOptions.nodeJvmOptions(local.dir));
         ProgressLine progress = new ProgressLine(!local.json);
         LocalCluster.StartReport report;
+        java.util.Optional<String> leader = java.util.Optional.empty();
         try {
             report = cluster.start(batch, !noWait, limit, progress);
+            if (!noWait) {
+                leader = cluster.awaitLeader(LEADER_WAIT); // the table then shows it; without one, status says none
+            }
         } finally {
             progress.done();
         }
@@ -92,6 +99,7 @@ final class StartCommand implements Callable<Integer> {
             out.put("launch_ms", report.launchMillis());
             if (!noWait) {
                 out.put("converged_ms", report.convergedMillis());
+                out.put("leader", leader.orElse(null));
             }
             out.put("dir", cluster.directory().toString());
             System.out.println(out.toPrettyString());

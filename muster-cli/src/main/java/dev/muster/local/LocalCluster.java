@@ -361,6 +361,35 @@ public final class LocalCluster {
         }
     }
 
+    /**
+     * Waits until every running node reports the same leader, or the timeout; the leader's name
+     * when they do. Membership converges before the control group has elected, so a start that
+     * shows the cluster waits for this too.
+     */
+    public Optional<String> awaitLeader(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String agreed = null;
+            boolean all = true;
+            for (int i = 1; i <= layout.size() && all; i++) {
+                if (!isRunning(i)) {
+                    continue;
+                }
+                String l = client.get(httpPort(i), "/api/cluster/info").map(j -> j.path("leader"))
+                        .filter(JsonNode::isTextual).map(JsonNode::asText).orElse(null);
+                all = l != null && (agreed == null || agreed.equals(l));
+                agreed = l;
+            }
+            if (all && agreed != null) {
+                return Optional.of(agreed);
+            }
+            if (System.nanoTime() > deadline) {
+                return Optional.empty();
+            }
+            LockSupport.parkNanos(POLL_NANOS * 2);
+        }
+    }
+
     // ------------------------------------------------------------------ one node
 
     /** The pid of node {@code index} if it runs as a node of this cluster. */
