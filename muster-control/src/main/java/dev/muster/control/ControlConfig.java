@@ -15,8 +15,8 @@ import java.util.List;
  * @param replicas the target number of voters, and how many designated replicas must see each
  *     other before the group first forms (Consul's bootstrap-expect). 1 to 9; odd numbers make
  *     sense (3 survives one failure, 5 two). Default 3.
- * @param port the Raft port (TCP): -1 (the default) means the gossip port + 2, or any free port
- *     when the gossip port is 0; 0 means any free port. Published in membership metadata, so no
+ * @param port the Raft port (TCP): -1 (the default) means the bound gossip port + 2; 0 means any
+ *     free port (what {@code muster serve --port 0} passes). Published in membership metadata, so no
  *     node needs to be told it.
  * @param dataDir where the Raft log and snapshots live, so a restarted replica recovers them;
  *     null (the default) means a temporary directory removed at close (tests, throwaway nodes)

@@ -122,6 +122,10 @@ class ControlFailoverTest {
     void aDeadReplicaIsReplacedByAnotherNode() throws Exception {
         try (TestCluster t = TestCluster.start("ctl-replace", 4, 3, dir)) {
             LeaderInfo l = ControlPlaneTest.agreedLeader(t);
+            for (int k = 0; k < 150; k++) {
+                // past two snapshots (every 64 entries): the new replica gets a snapshot, not the log
+                t.control(TestCluster.index(l.name())).write(new Mutation.Assign("a-" + k, "node-1"));
+            }
             int victim = TestCluster.index(l.name()) == 1 ? 2 : 1;
             t.kill(victim);
             int watcher = TestCluster.index(l.name());
@@ -133,6 +137,7 @@ class ControlFailoverTest {
             WriteResult w = t.control(4).write(new Mutation.SetStrategy(BalancingStrategy.RANDOM));
             Awaitility.await("the new replica applies writes").atMost(WAIT)
                     .until(() -> t.control(4).state().version() >= w.version());
+            assertThat(t.control(4).state().assignments()).as("the state came with the snapshot").hasSize(150);
         }
     }
 
