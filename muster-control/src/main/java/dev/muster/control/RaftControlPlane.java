@@ -774,27 +774,63 @@ final class RaftControlPlane implements ControlPlane {
         return new WriteResult(r.getVersion(), r.getDuplicate());
     }
 
-    /** Sends through the group's client and waits up to the request timeout. */
+    /**
+     * Sends through the group's client and waits up to the request timeout. A Ratis client whose
+     * ordered request failed for good closes itself (every later call fails at once with
+     * AlreadyClosedException), so a failed client is dropped and the next call builds a new one;
+     * a call that met an already closed client is tried once more on a fresh one.
+     */
     private RaftClientReply call(Function<RaftClient, CompletableFuture<RaftClientReply>> call, String what) {
-        RaftClient c = client();
-        CompletableFuture<RaftClientReply> f = call.apply(c);
-        RaftClientReply reply;
-        try {
-            reply = f.get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            throw unavailable(what, null);
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new ControlException(ControlException.Reason.UNAVAILABLE, "interrupted: " + what, e);
-        } catch (ExecutionException e) {
-            throw failure(what, e.getCause());
+        for (int attempt = 0; ; attempt++) {
+            RaftClient c = client();
+            CompletableFuture<RaftClientReply> f = call.apply(c);
+            Throwable cause;
+            try {
+                RaftClientReply reply = f.get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                if (reply.isSuccess()) {
+                    return reply;
+                }
+                cause = reply.getException();
+            } catch (TimeoutException e) {
+                f.cancel(true);
+                discard(c);
+                throw unavailable(what, null);
+            } catch (InterruptedException e) {
+                f.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new ControlException(ControlException.Reason.UNAVAILABLE, "interrupted: " + what, e);
+            } catch (ExecutionException e) {
+                cause = e.getCause();
+            }
+            ControlException failed = failure(what, cause);
+            if (failed.reason() == ControlException.Reason.UNAVAILABLE) {
+                discard(c);
+                if (attempt == 0 && closedClient(cause)) {
+                    continue;
+                }
+            }
+            throw failed;
         }
-        if (!reply.isSuccess()) {
-            throw failure(what, reply.getException());
+    }
+
+    private static boolean closedClient(Throwable t) {
+        for (; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException) {
+                return true;
+            }
         }
-        return reply;
+        return false;
+    }
+
+    /** Drops {@code c} if it still is the current client; the next call builds a new one. */
+    private void discard(RaftClient c) {
+        synchronized (lock) {
+            if (client == c) {
+                client = null;
+                clientPeers = "";
+            }
+        }
+        BLOCKING.execute(() -> closeQuietly(c));
     }
 
     private ControlException failure(String what, Throwable cause) {
