@@ -63,6 +63,9 @@ final class ControlStateMachine extends BaseStateMachine {
     /** The leader-side checks: null when the command may enter the log, else why not. */
     interface Admission {
         String refuse(Command command);
+
+        /** Null when a read for {@code origin} (the reading node's name) may be answered, else why not. */
+        String refuseRead(String origin);
     }
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
@@ -244,8 +247,13 @@ final class ControlStateMachine extends BaseStateMachine {
         return Reply.newBuilder().setVersion(next.version()).build();
     }
 
+    /** Answers a read; the request's content is the reading node's name. */
     @Override
     public CompletableFuture<Message> query(Message request) {
+        String refusal = admission.refuseRead(request.getContent().toStringUtf8());
+        if (refusal != null) {
+            return CompletableFuture.failedFuture(new IOException(refusal));
+        }
         return CompletableFuture.completedFuture(Message.valueOf(
                 UnsafeByteOperations.unsafeWrap(toProto(state).toByteArray())));
     }

@@ -316,7 +316,17 @@ final class RaftControlPlane implements ControlPlane {
     }
 
     private void startServer(RaftGroup group, RaftStorage.StartupOption option) {
-        ControlStateMachine sm = new ControlStateMachine(this::refuse, this::kick);
+        ControlStateMachine sm = new ControlStateMachine(new ControlStateMachine.Admission() {
+            @Override
+            public String refuse(Command c) {
+                return RaftControlPlane.this.refuse(c);
+            }
+
+            @Override
+            public String refuseRead(String origin) {
+                return RaftFaults.cut(self, origin) ? PARTITIONED + origin + " is cut off from " + self : null;
+            }
+        }, this::kick);
         RaftServer s;
         try {
             s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(self)).setGroup(group)
@@ -728,8 +738,9 @@ final class RaftControlPlane implements ControlPlane {
         return s;
     }
 
-    private static Message queryMessage() {
-        return Message.EMPTY;
+    /** A read names its reader, so a replica the fault filter cuts from it can refuse, as a real cut would. */
+    private Message queryMessage() {
+        return Message.valueOf(self);
     }
 
     private ControlState query(Function<RaftClient, CompletableFuture<RaftClientReply>> call, String what) {

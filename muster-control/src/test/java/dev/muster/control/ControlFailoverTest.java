@@ -103,6 +103,10 @@ class ControlFailoverTest {
                     .isInstanceOf(ControlException.class)
                     .hasMessageContaining("a majority (3) is needed")
                     .extracting(e -> ((ControlException) e).reason()).isEqualTo(ControlException.Reason.UNAVAILABLE);
+            assertThatThrownBy(() -> t.control(partner).readLinearizable())
+                    .as("a linearizable read cannot be served across the partition either")
+                    .isInstanceOf(ControlException.class)
+                    .extracting(e -> ((ControlException) e).reason()).isEqualTo(ControlException.Reason.UNAVAILABLE);
             Awaitility.await("the minority no longer reports a leader of the current term").atMost(WAIT)
                     .until(() -> minority.stream().allMatch(i -> t.leaderSeenBy(i)
                             .map(l -> l.term() < second.term() && !l.name().equals(second.name())).orElse(true)

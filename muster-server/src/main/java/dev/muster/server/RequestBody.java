@@ -80,12 +80,40 @@ final class RequestBody {
         return new RequestBody((ObjectNode) n);
     }
 
-    /** The string field {@code name}; missing, null or not a string is a 400. */
-    String text(String name, String example) {
+    /** Whether the body has the field {@code name} (even as null). */
+    boolean has(String name) {
+        return fields.has(name);
+    }
+
+    /** The number field {@code name}; missing, null or not a number is a 400. */
+    double number(String name, String example) {
+        JsonNode v = required(name, example);
+        if (!v.isNumber()) {
+            throw ApiError.badRequest("field '" + name + "' must be a number, not " + v + "; send " + example);
+        }
+        return v.asDouble();
+    }
+
+    /** The boolean field {@code name}; missing, null or not true/false is a 400. */
+    boolean bool(String name, String example) {
+        JsonNode v = required(name, example);
+        if (!v.isBoolean()) {
+            throw ApiError.badRequest("field '" + name + "' must be true or false, not " + v + "; send " + example);
+        }
+        return v.asBoolean();
+    }
+
+    private JsonNode required(String name, String example) {
         JsonNode v = fields.get(name);
         if (v == null || v.isNull()) {
             throw ApiError.badRequest("field '" + name + "' is missing; send " + example);
         }
+        return v;
+    }
+
+    /** The string field {@code name}; missing, null or not a string is a 400. */
+    String text(String name, String example) {
+        JsonNode v = required(name, example);
         if (!v.isTextual()) {
             throw ApiError.badRequest("field '" + name + "' must be a string, not " + v + "; send " + example);
         }
