@@ -15,8 +15,8 @@ import io.helidon.webserver.http.ServerResponse;
 import java.util.Objects;
 
 /**
- * The HTTP face of one node: health checks, the member list, and the control plane's leader,
- * node statuses and strategy ({@link ControlApi}), as JSON.
+ * The HTTP face of one node: health checks, the member list, the control plane's leader,
+ * node statuses and strategy ({@link ControlApi}), and fault injection ({@link FaultApi}), as JSON.
  *
  * <pre>
  * GET /health/alive       200 {"status":"alive"} while the process serves
@@ -26,6 +26,10 @@ import java.util.Objects;
  * GET /api/cluster/info   200 {"name","index","state","incarnation","pid","uptime_ms","cluster_size","members",
  *                              "alive","suspect","dead","left","formed","leader","term","role","healthy"}:
  *                              this node and what it sees
+ * GET    /api/faults          200 {"enabled","rules":[{"peer","drop_rate","delay_ms","blackhole"}]}
+ * POST   /api/faults          {"peer","blackhole"|"drop_rate"|"delay_ms"}: 200 the peer's rule
+ * DELETE /api/faults[/{peer}] heal all (200 {"healed": n}) or one peer; only on --faults nodes
+ *                              ({@link FaultApi}), 409 elsewhere; a black hole cuts gossip and Raft
  * </pre>
  *
  * <p>Each member's {@code http_port} is the one it publishes in its metadata under
@@ -67,6 +71,7 @@ public final class NodeServer implements AutoCloseable {
     public static NodeServer start(Cluster cluster, ControlPlane control, String host, int port) {
         Objects.requireNonNull(cluster, "cluster");
         ControlApi api = new ControlApi(cluster, control);
+        FaultApi faults = new FaultApi(cluster);
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
@@ -80,7 +85,8 @@ public final class NodeServer implements AutoCloseable {
                         })
                         .get("/api/cluster/nodes", (req, res) -> answer(res, () -> nodes(cluster, control)))
                         .get("/api/cluster/info", (req, res) -> answer(res, () -> info(cluster, control)))
-                        .update(api::routes))
+                        .update(api::routes)
+                        .update(faults::routes))
                 .build()
                 .start();
         return new NodeServer(server);
