@@ -102,6 +102,8 @@ final class RaftControlPlane implements ControlPlane {
     static final String VERSION = "state-version";
     /** Marks a refusal for a writer the fault filter cuts off: reported as unavailable, not rejected. */
     static final String PARTITIONED = "partitioned: ";
+    /** Pause between attempts of a call that failed at once (an election in progress). */
+    static final Duration RETRY_PAUSE = Duration.ofMillis(50);
     /** Wait after a Raft server failed to start (its port taken, its disk full) before trying again. */
     static final Duration START_RETRY = Duration.ofSeconds(2);
 
@@ -759,12 +761,17 @@ final class RaftControlPlane implements ControlPlane {
 
     @Override
     public WriteResult write(String mutationId, Mutation mutation) {
+        return writeAs(self, mutationId, mutation);
+    }
+
+    /** A write that names {@code origin} as its writer: this node's name, except in tests of the leader's checks. */
+    WriteResult writeAs(String origin, String mutationId, Mutation mutation) {
         Objects.requireNonNull(mutation, "mutation");
         if (mutationId == null || mutationId.isEmpty() || mutationId.length() > 128) {
             throw new ControlException(ControlException.Reason.REJECTED,
                     "mutation id '" + mutationId + "' must be 1 to 128 characters");
         }
-        Command.Builder b = Command.newBuilder().setMutationId(mutationId).setOrigin(self);
+        Command.Builder b = Command.newBuilder().setMutationId(mutationId).setOrigin(origin);
         switch (mutation) {
             case Mutation.SetStrategy s -> b.getSetStrategyBuilder().setStrategy(s.strategy().jsonName());
             case Mutation.SetNodeStatus s -> b.getSetNodeStatusBuilder().setNode(s.node()).setStatus(s.status().jsonName());
@@ -789,15 +796,17 @@ final class RaftControlPlane implements ControlPlane {
      * Sends through the group's client and waits up to the request timeout. A Ratis client whose
      * ordered request failed for good closes itself (every later call fails at once with
      * AlreadyClosedException), so a failed client is dropped and the next call builds a new one;
-     * a call that met an already closed client is tried once more on a fresh one.
+     * a call that failed at once for want of a leader is tried again until the timeout.
      */
     private RaftClientReply call(Function<RaftClient, CompletableFuture<RaftClientReply>> call, String what) {
-        for (int attempt = 0; ; attempt++) {
+        long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+        while (true) {
             RaftClient c = client();
             CompletableFuture<RaftClientReply> f = call.apply(c);
             Throwable cause;
             try {
-                RaftClientReply reply = f.get(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                long left = Math.max(1, deadline - System.nanoTime());
+                RaftClientReply reply = f.get(left, TimeUnit.NANOSECONDS);
                 if (reply.isSuccess()) {
                     return reply;
                 }
@@ -814,23 +823,22 @@ final class RaftControlPlane implements ControlPlane {
                 cause = e.getCause();
             }
             ControlException failed = failure(what, cause);
-            if (failed.reason() == ControlException.Reason.UNAVAILABLE) {
-                discard(c);
-                if (attempt == 0 && closedClient(cause)) {
-                    continue;
-                }
+            if (failed.reason() == ControlException.Reason.REJECTED) {
+                throw failed;
             }
-            throw failed;
-        }
-    }
-
-    private static boolean closedClient(Throwable t) {
-        for (; t != null; t = t.getCause()) {
-            if (t instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException) {
-                return true;
+            // Not committed, and said so at once (no leader yet, a closed client, a read index
+            // without a leader): try again, on a fresh client, until the request timeout.
+            discard(c);
+            if (System.nanoTime() + RETRY_PAUSE.toNanos() >= deadline) {
+                throw failed;
+            }
+            try {
+                Thread.sleep(RETRY_PAUSE);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw failed;
             }
         }
-        return false;
     }
 
     /** Drops {@code c} if it still is the current client; the next call builds a new one. */
@@ -851,12 +859,24 @@ final class RaftControlPlane implements ControlPlane {
                 if (m.contains(PARTITIONED)) {
                     return unavailable(what, null);
                 }
-                int at = m.lastIndexOf("IOException: ");
-                return new ControlException(ControlException.Reason.REJECTED,
-                        at >= 0 ? m.substring(at + "IOException: ".length()) : m, sme);
+                return new ControlException(ControlException.Reason.REJECTED, refusal(m), sme);
             }
         }
         return unavailable(what, cause);
+    }
+
+    /**
+     * Our refusal out of Ratis's wrapping: "java.io.IOException from Server node-3@group-…: why"
+     * (or "…IOException: why" from older paths).
+     */
+    static String refusal(String message) {
+        int from = message.indexOf("IOException from Server ");
+        if (from >= 0) {
+            int colon = message.indexOf(": ", from);
+            return colon >= 0 ? message.substring(colon + 2) : message;
+        }
+        int at = message.lastIndexOf("IOException: ");
+        return at >= 0 ? message.substring(at + "IOException: ".length()) : message;
     }
 
     private ControlException unavailable(String what, Throwable cause) {
