@@ -50,7 +50,7 @@ import org.apache.ratis.util.LifeCycle;
  *
  * <p><b>Snapshots</b>: the whole state in one protobuf file, written when Ratis asks (every
  * {@code snapshotEvery} entries), read at start and after a snapshot was installed from the
- * leader; the log before it is then purged.
+ * leader; the log before it is purged once every follower has it.
  *
  * <p>Threading: Ratis applies on its state-machine updater thread, one command at a time; reads
  * ({@link #state()}) take the current immutable value from a volatile field on any thread.

@@ -102,6 +102,8 @@ final class RaftControlPlane implements ControlPlane {
     static final String VERSION = "state-version";
     /** Marks a refusal for a writer the fault filter cuts off: reported as unavailable, not rejected. */
     static final String PARTITIONED = "partitioned: ";
+    /** A Ratis client unused this long is closed: it owns a thread, and a node at rest should not. */
+    static final long CLIENT_IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** Pause between attempts of a call that failed at once (an election in progress). */
     static final Duration RETRY_PAUSE = Duration.ofMillis(50);
     /** Wait after a Raft server failed to start (its port taken, its disk full) before trying again. */
@@ -136,6 +138,7 @@ final class RaftControlPlane implements ControlPlane {
     private String promoting;
     private RaftClient client;
     private String clientPeers = "";
+    private long clientUsedNanos;
     private final Map<String, Long> goneSinceNanos = new HashMap<>();
     private long outsideSinceNanos;
     private long versionPublishedNanos;
@@ -253,6 +256,9 @@ final class RaftControlPlane implements ControlPlane {
                 leaderDuties(members);
             }
             publish(members);
+            if (client != null && System.nanoTime() - clientUsedNanos > CLIENT_IDLE_NANOS) {
+                discard(client);
+            }
             if (server != null && !starting) {
                 checkStillVoter(members);
             } else {
@@ -368,7 +374,10 @@ final class RaftControlPlane implements ControlPlane {
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, time(config.electionTimeoutMax()));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotEvery());
-        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        // Purge the log only below every follower's position (Ratis's default), not up to the
+        // snapshot: purging up to the snapshot left a lagging follower whose next entry's
+        // predecessor was gone, which Ratis answered with appends that follower refused forever.
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, false);
         // Ratis waits up to 10 ms to batch entries for a follower; control writes are few and small,
         // and a write's latency is two of these waits, so send at once.
         RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.valueOf(1, TimeUnit.MILLISECONDS));
@@ -898,6 +907,7 @@ final class RaftControlPlane implements ControlPlane {
                         "no control group is known yet: no replica has published a Raft endpoint");
             }
             String key = peers.stream().map(p -> p.getId() + "@" + p.getAddress()).sorted().collect(Collectors.joining(","));
+            clientUsedNanos = System.nanoTime();
             if (client == null || !key.equals(clientPeers)) {
                 RaftClient old = client;
                 client = newClient(peers, config.requestTimeout());
