@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.muster.Address;
 import dev.muster.Cluster;
 import dev.muster.ClusterConfig;
-import dev.muster.control.BalancingStrategy;
+import dev.muster.balance.BalancingStrategy;
 import dev.muster.control.ControlConfig;
 import dev.muster.control.ControlException;
 import dev.muster.control.ControlPlane;

@@ -1,5 +1,6 @@
 package dev.muster.control;
 
+import dev.muster.balance.BalancingStrategy;
 import dev.muster.Cluster;
 import dev.muster.Subscription;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.muster.control;
 
+import dev.muster.balance.BalancingStrategy;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;

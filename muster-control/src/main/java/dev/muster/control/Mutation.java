@@ -1,5 +1,6 @@
 package dev.muster.control;
 
+import dev.muster.balance.BalancingStrategy;
 import java.util.Objects;
 
 /** A change to the replicated state, written through {@link ControlPlane#write}. */

@@ -1,5 +1,6 @@
 package dev.muster.control;
 
+import dev.muster.balance.BalancingStrategy;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.muster.Cluster;
 import dev.muster.Member;

@@ -1,5 +1,6 @@
 package dev.muster.control;
 
+import dev.muster.balance.BalancingStrategy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

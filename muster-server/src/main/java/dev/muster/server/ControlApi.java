@@ -3,7 +3,7 @@ package dev.muster.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.muster.Cluster;
-import dev.muster.control.BalancingStrategy;
+import dev.muster.balance.BalancingStrategy;
 import dev.muster.control.ClusterHealth;
 import dev.muster.control.ControlException;
 import dev.muster.control.ControlPlane;

@@ -1,4 +1,4 @@
-package dev.muster.control;
+package dev.muster.balance;
 
 import java.util.Arrays;
 import java.util.Locale;
