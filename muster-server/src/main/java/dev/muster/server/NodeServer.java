@@ -7,6 +7,7 @@ import dev.muster.Cluster;
 import dev.muster.ClusterInfo;
 import dev.muster.Member;
 import dev.muster.MemberState;
+import dev.muster.balance.NodeLoad;
 import dev.muster.control.ControlPlane;
 import dev.muster.control.ControlState;
 import io.helidon.http.HeaderNames;
@@ -22,7 +23,8 @@ import java.util.Objects;
  * GET /health/alive       200 {"status":"alive"} while the process serves
  * GET /health/ready       200 {"status":"ready"} once joined; 503 {"status":"joining"|"leaving"|"left"}
  * GET /api/cluster/nodes  200 [{"name","address","gossip_port","http_port","state","incarnation","role","status",
- *                               "roles","metadata"}]
+ *                               "roles","health":{"cpu","memory","disk","load","agents","max_agents"},"services",
+ *                               "metadata"}]; ?filter=healthy|available and ?service=NAME select ({@link NodeQuery})
  * GET /api/cluster/info   200 {"name","index","state","incarnation","pid","uptime_ms","cluster_size","members",
  *                              "alive","suspect","dead","left","formed","leader","term","role","healthy"}:
  *                              this node and what it sees
@@ -83,7 +85,9 @@ public final class NodeServer implements AutoCloseable {
                             boolean ready = s == MemberState.ALIVE;
                             json(res, ready ? 200 : 503, status(ready ? "ready" : s.jsonName()));
                         })
-                        .get("/api/cluster/nodes", (req, res) -> answer(res, () -> nodes(cluster, control)))
+                        .get("/api/cluster/nodes", (req, res) -> answer(res, () -> nodes(cluster, control,
+                                NodeQuery.of(req.query().first("filter").orElse(null),
+                                        req.query().first("service").orElse(null)))))
                         .get("/api/cluster/info", (req, res) -> answer(res, () -> info(cluster, control)))
                         .update(api::routes)
                         .update(faults::routes))
@@ -160,10 +164,16 @@ public final class NodeServer implements AutoCloseable {
         return n;
     }
 
-    static ArrayNode nodes(Cluster cluster, ControlPlane control) {
+    static ArrayNode nodes(Cluster cluster, ControlPlane control, NodeQuery query) {
         ArrayNode list = JSON.createArrayNode();
         ControlState state = control == null ? ControlState.INITIAL : control.state();
         for (Member m : cluster.members()) {
+            String status = m.state() == MemberState.DEAD || m.state() == MemberState.LEFT ? "offline"
+                    : state.status(m.name()).jsonName();
+            NodeLoad load = NodeLoad.fromMetadata(m.metadata());
+            if (!query.matches(m.state(), status, load)) {
+                continue;
+            }
             ObjectNode n = list.addObject();
             n.put("name", m.name());
             n.put("address", m.address().host());
@@ -178,8 +188,7 @@ public final class NodeServer implements AutoCloseable {
             n.put("state", m.state().jsonName());
             n.put("incarnation", m.incarnation());
             n.put("role", control == null ? "worker" : control.role(m.name()).jsonName());
-            n.put("status", m.state() == MemberState.DEAD || m.state() == MemberState.LEFT ? "offline"
-                    : state.status(m.name()).jsonName());
+            n.put("status", status);
             ArrayNode roles = n.putArray("roles");
             String r = m.metadata().get(ROLES_KEY);
             if (r != null) {
@@ -189,10 +198,44 @@ public final class NodeServer implements AutoCloseable {
                     }
                 }
             }
+            putHealth(n.putObject("health"), m.metadata(), load);
+            ArrayNode services = n.putArray("services");
+            load.services().forEach(services::add);
             ObjectNode meta = n.putObject("metadata");
             m.metadata().asMap().forEach(meta::put);
         }
         return list;
+    }
+
+    /**
+     * {"cpu","memory","disk","load","agents","max_agents"} as the member published them; null for a
+     * figure it did not publish (a node without a health reporter shows all null).
+     */
+    private static void putHealth(ObjectNode h, dev.muster.Metadata meta, NodeLoad load) {
+        putFigure(h, "cpu", load.cpu());
+        putFigure(h, "memory", load.memory());
+        putFigure(h, "disk", load.disk());
+        putFigure(h, "load", load.load());
+        putCount(h, "agents", meta, NodeLoad.AGENTS, load.agents());
+        putCount(h, "max_agents", meta, NodeLoad.MAX_AGENTS, load.maxAgents());
+    }
+
+    private static void putFigure(ObjectNode h, String field, double v) {
+        if (v < 0) {
+            h.putNull(field);
+        } else {
+            h.put(field, v);
+        }
+    }
+
+    /** A count NodeLoad reads as 0 when it is missing: null here unless the member published it. */
+    private static void putCount(ObjectNode h, String field, dev.muster.Metadata meta, String key, int v) {
+        String raw = meta.get(key);
+        if (raw == null || raw.isEmpty()) {
+            h.putNull(field);
+        } else {
+            h.put(field, v);
+        }
     }
 
     private static void json(ServerResponse res, int status, Object body) {
