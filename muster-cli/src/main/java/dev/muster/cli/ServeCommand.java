@@ -10,6 +10,8 @@ import dev.muster.control.ControlConfig;
 import dev.muster.control.ControlPlane;
 import dev.muster.control.LeaderChanged;
 import dev.muster.membership.MembershipConfig;
+import dev.muster.balance.NodeLoad;
+import dev.muster.server.HealthReporter;
 import dev.muster.server.NodeServer;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,6 +36,10 @@ import picocli.CommandLine.Option;
  * + 2): as a replica or a client of the replicas, by {@code --replica}/{@code --no-replica} or the
  * default rule (nodes 1 to {@code --replicas} by index). Leader changes are printed on stderr
  * like member events.
+ *
+ * <p>Every {@code --health-interval} the node publishes its health in its metadata (the host's CPU,
+ * memory, disk of {@code --data-dir} or the working directory, load per core), with its agents,
+ * {@code --max-agents} and {@code --services} ({@link HealthReporter}).
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run one cluster node in the foreground (SIGTERM leaves gracefully).")
@@ -96,6 +102,21 @@ final class ServeCommand implements Callable<Integer> {
             description = "Raft port, TCP (default -1: the gossip port + 2; 0 = any free port).")
     Integer controlPort;
 
+    @Option(names = "--max-agents", paramLabel = "N", description = "Agents this node accepts at most, 0..10000"
+            + " (default: 4 per available processor).")
+    Integer maxAgents;
+
+    @Option(names = "--services", split = ",", paramLabel = "NAME", description = "Services this node offers, published"
+            + " with its health figures; repeat or separate with commas (names of A-Z, a-z, 0-9, '.', '_', '-').")
+    List<String> services;
+
+    @Option(names = "--health-interval", paramLabel = "DURATION", description = "How often the node samples CPU,"
+            + " memory, disk and load and publishes what changed (default 5s; 50ms..10m).")
+    String healthInterval;
+
+    /** What {@code --max-agents}, {@code --services} and {@code --health-interval} set. */
+    record Health(int maxAgents, java.util.Set<String> services, java.time.Duration interval) {}
+
     /** How long the control plane may take to close: its Raft server stops, the others elect without it. */
     private static final java.time.Duration CONTROL_CLOSE_TIMEOUT = java.time.Duration.ofSeconds(5);
 
@@ -107,13 +128,19 @@ final class ServeCommand implements Callable<Integer> {
         HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
         ClusterConfig config = config(System.getenv());
         ControlConfig controlConfig = controlConfig(config);
+        Health health = health();
         Cluster node = Cluster.start(config);
         // From here on SIGTERM leaves gracefully, whatever else start-up still does.
         AtomicReference<NodeServer> http = new AtomicReference<>();
         AtomicReference<ControlPlane> control = new AtomicReference<>();
+        AtomicReference<HealthReporter> reporter = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                HealthReporter r = reporter.get();
+                if (r != null) {
+                    r.close();
+                }
                 // The Raft server stops first, while this node is still a member: the other replicas
                 // elect a new leader at once instead of waiting for membership to report the leave.
                 closeControl(control.get());
@@ -144,6 +171,9 @@ final class ServeCommand implements Callable<Integer> {
             node.updateMetadata(node.localMember().metadata().with(NodeServer.HTTP_PORT_KEY,
                     Integer.toString(http.get().port())));
         }
+        // After the HTTP port is in the metadata: the reporter's read-modify-write must not race that one.
+        reporter.set(HealthReporter.start(HealthReporter.Scope.HOST, health.interval()));
+        reporter.get().register(node, dataDir, health.maxAgents(), health.services(), () -> 0);
         node.subscribe(e -> System.err.println(describe(e)));
         System.out.println(config.nodeName() + " serving cluster '" + config.clusterName() + "' at " + node.address()
                 + (http.get() == null ? "" : ", http " + config.bindHost() + ":" + http.get().port())
@@ -228,6 +258,39 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(e.getMessage().replace("control.replicas", "--replicas")
                     .replace("control.port", "--control-port").replace("-1 (gossip port + 2)", "-1 (the gossip port + 2)"), e);
         }
+    }
+
+    /**
+     * The health reporter's settings from the flags.
+     *
+     * @throws IllegalArgumentException naming the flag, the value and the rule
+     */
+    Health health() {
+        int max = maxAgents != null ? maxAgents : HealthReporter.defaultMaxAgents();
+        if (max < 0 || max > HealthReporter.MAX_AGENTS) {
+            throw new IllegalArgumentException("--max-agents (" + max + ") must be between 0 and " + HealthReporter.MAX_AGENTS);
+        }
+        java.util.Set<String> offered = new java.util.TreeSet<>();
+        if (services != null) {
+            for (String service : services) {
+                offered.add(service.strip());
+            }
+        }
+        try {
+            offered = new NodeLoad(-1, -1, -1, -1, 0, max, offered).services();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--services: " + e.getMessage(), e);
+        }
+        java.time.Duration interval = HealthReporter.DEFAULT_INTERVAL;
+        if (healthInterval != null) {
+            interval = dev.muster.Durations.parse("--health-interval", healthInterval);
+        }
+        if (interval.compareTo(HealthReporter.MIN_INTERVAL) < 0 || interval.compareTo(HealthReporter.MAX_INTERVAL) > 0) {
+            throw new IllegalArgumentException("--health-interval (" + dev.muster.Durations.format(interval)
+                    + ") must be between " + dev.muster.Durations.format(HealthReporter.MIN_INTERVAL) + " and "
+                    + dev.muster.Durations.format(HealthReporter.MAX_INTERVAL));
+        }
+        return new Health(max, offered, interval);
     }
 
     private static String describe(MemberEvent e) {

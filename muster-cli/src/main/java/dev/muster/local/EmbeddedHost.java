@@ -4,6 +4,7 @@ import dev.muster.Cluster;
 import dev.muster.ClusterConfig;
 import dev.muster.control.ControlConfig;
 import dev.muster.control.ControlPlane;
+import dev.muster.server.HealthReporter;
 import dev.muster.server.NodeServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * Each node runs its control plane as {@code muster serve} does, with its Raft data in
- * {@code node-i/data}, kept across restarts.
+ * {@code node-i/data}, kept across restarts. One {@link HealthReporter} of JVM scope (this
+ * process's CPU share and heap, the figures the nodes really share) publishes every node's health,
+ * with the default interval and max agents and no services.
  *
  * <p>The host exits once no pid file names it any more (the cluster was stopped, cleaned or its
  * directory removed). Checks run every {@link #CHECK_MILLIS}.
@@ -44,13 +47,16 @@ public final class EmbeddedHost {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedHost.class);
 
-    private record Running(Cluster cluster, ControlPlane control, NodeServer http) {}
+    private record Running(Cluster cluster, ControlPlane control, NodeServer http, HealthReporter.Registration health) {}
 
     private final ClusterDir dir;
     private final long pid = ProcessHandle.current().pid();
     private final Map<Integer, Running> running = new HashMap<>();
     private final Map<Integer, Thread> starting = new ConcurrentHashMap<>();
     private final Map<Integer, Running> started = new ConcurrentHashMap<>();
+    /** One sampler for every node of this JVM. */
+    private final HealthReporter reporter = HealthReporter.start(HealthReporter.Scope.JVM,
+            HealthReporter.DEFAULT_INTERVAL);
 
     public EmbeddedHost(Path root) {
         this.dir = new ClusterDir(root);
@@ -80,6 +86,7 @@ public final class EmbeddedHost {
         for (Running r : running.values()) {
             stopNode(r, true);
         }
+        reporter.close();
     }
 
     private boolean holdsHostLease() {
@@ -140,8 +147,10 @@ public final class EmbeddedHost {
             control.onLeaderChanged(e -> log.info("node-{}: {}", i, e.current()
                     .map(l -> "leader " + l.name() + " term " + l.term()).orElse("no leader")));
             c.updateMetadata(c.localMember().metadata().with(NodeServer.HTTP_PORT_KEY, Integer.toString(http.port())));
+            HealthReporter.Registration health = reporter.register(c, dir.dataDir(i),
+                    HealthReporter.defaultMaxAgents(), java.util.Set.of(), () -> 0);
             log.info("node-{} started: gossip {}, http {}", i, c.address(), http.port());
-            started.put(i, new Running(c, control, http));
+            started.put(i, new Running(c, control, http, health));
         } catch (RuntimeException e) {
             log.error("node-{} could not start: {}", i, e.getMessage());
             dir.clearPid(i);
@@ -151,6 +160,7 @@ public final class EmbeddedHost {
 
     /** Raft first, as {@code muster serve} does: the other replicas elect without it at once. */
     private static void stopNode(Running r, boolean leave) {
+        r.health().close();
         r.control().close();
         if (leave) {
             r.cluster().leave(Duration.ofSeconds(5));

@@ -76,6 +76,12 @@ class ServeCommandTest {
         "serve --replicas 0 | --replicas (0) must be between 1 and 9",
         "serve --replicas x | Invalid value for option '--replicas'",
         "serve --control-port 70000 | --control-port (70000) must be -1 (the gossip port + 2), 0 (any) or a port up to 65535",
+        "serve --max-agents 10001 | --max-agents (10001) must be between 0 and 10000",
+        "serve --max-agents -1 | --max-agents (-1) must be between 0 and 10000",
+        "serve --max-agents many | Invalid value for option '--max-agents'",
+        "serve --services ocr,a/b | --services: service name 'a/b' must be 1 to 64 characters",
+        "serve --health-interval 5 | --health-interval '5' is not a duration",
+        "serve --health-interval 1ms | --health-interval (1ms) must be between 50ms and 10m",
         "serve --bogus | Unknown option: '--bogus'"})
     void badInputIsOneClearErrorAndStartsNothing(String args, String message) {
         StringWriter err = new StringWriter();
@@ -106,6 +112,20 @@ class ServeCommandTest {
 
         ServeCommand any = parse("--port", "0");
         assertThat(any.controlConfig(any.config(Map.of())).port()).as("any gossip port: any Raft port").isZero();
+    }
+
+    @Test
+    void healthFlagsGiveTheReporterItsSettings() {
+        ServeCommand.Health d = parse().health();
+        assertThat(d.maxAgents()).as("4 per processor").isEqualTo(Math.min(10_000, 4 * Runtime.getRuntime().availableProcessors()));
+        assertThat(d.services()).isEmpty();
+        assertThat(d.interval()).isEqualTo(java.time.Duration.ofSeconds(5));
+
+        ServeCommand.Health h = parse("--max-agents", "0", "--services", "search, ocr", "--services", "search",
+                "--health-interval", "250ms").health();
+        assertThat(h.maxAgents()).isZero();
+        assertThat(h.services()).containsExactly("ocr", "search");
+        assertThat(h.interval()).isEqualTo(java.time.Duration.ofMillis(250));
     }
 
     @Test

@@ -72,6 +72,14 @@ public final class HealthReporter implements AutoCloseable {
     public static final Duration MIN_INTERVAL = Duration.ofMillis(50);
     /** Longest interval allowed: figures older than this say little. */
     public static final Duration MAX_INTERVAL = Duration.ofMinutes(10);
+    /** Most agents a node may accept: a node configured for more is a typo, not a big machine. */
+    public static final int MAX_AGENTS = 10_000;
+
+    /** The agents a node accepts at most unless configured: 4 per available processor. */
+    public static int defaultMaxAgents() {
+        return Math.min(MAX_AGENTS, 4 * Runtime.getRuntime().availableProcessors());
+    }
+
     /** A fraction (or load per core) must move more than this before it is published again. */
     public static final double FRACTION_THRESHOLD = 0.02;
 
