@@ -10,7 +10,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code muster status}: one row per node of the local cluster, and a cluster line. */
+/**
+ * {@code muster status}: one row per node of the local cluster, and a cluster line. CPU% and
+ * AGENTS (running/max) are what the node publishes through its health reporter; in embedded mode
+ * CPU is the host JVM's share, the same for every node.
+ */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the local cluster's nodes.")
 final class StatusCommand implements Callable<Integer> {
 
@@ -59,6 +63,11 @@ final class StatusCommand implements Callable<Integer> {
             n.put("incarnation", r.incarnation() < 0 ? null : r.incarnation());
             n.put("uptime_ms", r.uptimeMillis() < 0 ? null : r.uptimeMillis());
             n.put("rss_bytes", r.rssBytes() < 0 ? null : r.rssBytes());
+            if (r.health() == null) {
+                n.putNull("health");
+            } else {
+                n.set("health", r.health().deepCopy());
+            }
         }
         Summary s = Summary.of(rows, size);
         out.put("size", size);
@@ -85,17 +94,34 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
+    /** CPU in use as a whole percentage, or "-" while unknown. */
+    static String cpuPercent(com.fasterxml.jackson.databind.JsonNode health) {
+        if (health == null || !health.path("cpu").isNumber()) {
+            return "-";
+        }
+        return Math.round(health.path("cpu").asDouble() * 100) + "%";
+    }
+
+    /** "agents/max", or "-" while unknown. */
+    static String agents(com.fasterxml.jackson.databind.JsonNode health) {
+        if (health == null || !health.path("agents").isNumber() || !health.path("max_agents").isNumber()) {
+            return "-";
+        }
+        return health.path("agents").asInt() + "/" + health.path("max_agents").asInt();
+    }
+
     static void printTable(List<LocalCluster.NodeStatus> rows, int size) {
-        System.out.printf("%-5s %-9s %-8s %-6s %-6s %-8s %-8s %-9s %-7s %-12s %-8s %-7s%n",
-                "INDEX", "NAME", "PID", "GOSSIP", "HTTP", "STATE", "ROLE", "STATUS", "SEES", "INCARNATION", "UPTIME", "RSS");
+        System.out.printf("%-5s %-9s %-8s %-6s %-6s %-8s %-8s %-9s %-7s %-12s %-8s %-7s %-5s %-9s%n",
+                "INDEX", "NAME", "PID", "GOSSIP", "HTTP", "STATE", "ROLE", "STATUS", "SEES", "INCARNATION", "UPTIME", "RSS",
+                "CPU%", "AGENTS");
         for (LocalCluster.NodeStatus r : rows) {
-            System.out.printf("%-5d %-9s %-8s %-6d %-6d %-8s %-8s %-9s %-7s %-12s %-8s %-7s%n", r.index(), r.name(),
+            System.out.printf("%-5d %-9s %-8s %-6d %-6d %-8s %-8s %-9s %-7s %-12s %-8s %-7s %-5s %-9s%n", r.index(), r.name(),
                     r.pid() < 0 ? "-" : Long.toString(r.pid()), r.gossipPort(), r.httpPort(), r.state(),
                     r.role() == null ? "-" : r.role(), r.status() == null ? "-" : r.status(),
                     r.pid() < 0 ? "-" : r.aliveSeen() + "/" + r.membersSeen(),
                     r.incarnation() < 0 ? "-" : Long.toString(r.incarnation()),
                     r.uptimeMillis() < 0 ? "-" : r.uptimeMillis() / 1000 + "s",
-                    r.rssBytes() < 0 ? "-" : (r.rssBytes() >> 20) + "MB");
+                    r.rssBytes() < 0 ? "-" : (r.rssBytes() >> 20) + "MB", cpuPercent(r.health()), agents(r.health()));
         }
         Summary s = Summary.of(rows, size);
         System.out.printf("cluster: size %d, alive %d, suspect %d, dead %d, formed %s, leader %s%n", size, s.alive, s.suspect,

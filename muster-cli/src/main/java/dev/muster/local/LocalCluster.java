@@ -55,11 +55,12 @@ public final class LocalCluster {
      * One node as {@code muster status} shows it. {@code state}, {@code role} and {@code status}
      * are what the majority of the other nodes say about it (the node itself when no other
      * answers); {@code leaderSeen} and {@code termSeen} are the leader this node knows (null, -1
-     * when none).
+     * when none); {@code health} is the {"cpu","memory","disk","load","agents","max_agents"} object
+     * the node shows for itself in {@code /api/cluster/nodes} (null while it does not answer).
      */
     public record NodeStatus(int index, String name, long pid, int gossipPort, int httpPort, String state,
                              int membersSeen, int aliveSeen, long incarnation, long uptimeMillis, long rssBytes,
-                             String role, String status, String leaderSeen, long termSeen) {}
+                             String role, String status, String leaderSeen, long termSeen, JsonNode health) {}
 
     private final ClusterDir dir;
     private ClusterDir.Layout layout;
@@ -533,6 +534,7 @@ public final class LocalCluster {
         Votes states = new Votes();
         Votes roles = new Votes();
         Votes statuses = new Votes();
+        Map<Integer, JsonNode> health = new HashMap<>();
         for (int i = 1; i <= n; i++) {
             if (!isRunning(i)) {
                 continue;
@@ -546,6 +548,9 @@ public final class LocalCluster {
                     states.add(about, m.path("state").asText(), self);
                     roles.add(about, m.path("role").asText(null), self);
                     statuses.add(about, m.path("status").asText(null), self);
+                    if (self && m.path("health").isObject()) {
+                        health.put(index, m.path("health"));
+                    }
                 }
             });
         }
@@ -562,7 +567,7 @@ public final class LocalCluster {
                     roles.majority(name(i)).orElse(null),
                     statuses.majority(name(i)).orElse(pid.isPresent() ? null : "offline"),
                     leader != null && leader.isTextual() ? leader.asText() : null,
-                    j == null || !j.path("term").isNumber() ? -1 : j.path("term").asLong()));
+                    j == null || !j.path("term").isNumber() ? -1 : j.path("term").asLong(), health.get(i)));
         }
         return rows;
     }
