@@ -728,7 +728,7 @@ final class RaftControlPlane implements ControlPlane {
     @Override
     public boolean isReplica() {
         synchronized (lock) {
-            return server != null && voters.contains(self);
+            return server != null && confVoters().contains(self);
         }
     }
 
