@@ -66,6 +66,15 @@ public interface Cluster extends AutoCloseable {
     void updateMetadata(Metadata metadata);
 
     /**
+     * Publishes {@code next} only if this node's metadata still is {@code expected}: for writers
+     * that each own some keys (the control plane, the health reporter) and must not overwrite
+     * each other's. Read {@code localMember().metadata()}, derive, and retry on false.
+     *
+     * @return false when the metadata changed since {@code expected} was read; nothing was published
+     */
+    boolean compareAndSetMetadata(Metadata expected, Metadata next);
+
+    /**
      * Waits until at least {@code n} members (this one included) are alive: the seed's
      * {@code wait_for_cluster}.
      *

@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
  *       control plane publishes it, so the leader can promote it;</li>
  *   <li>{@value #LEADER}: {@code term:name} on each running replica, the leader it knows in its
  *       current term ({@code term:} while it knows none);</li>
- *   <li>{@value #VOTERS} and {@value #PROMOTE}: on the leader, the group's voters and the node
- *       it is adding;</li>
+ *   <li>{@value #VOTERS}: on each running replica, the group's voters as it knows them (the
+ *       leader's list wins where they differ);</li>
+ *   <li>{@value #PROMOTE}: on the leader, the node it is adding;</li>
  *   <li>{@value #DESIGNATED}: {@code true} on nodes that are replicas by configuration or by the
  *       local-cluster rule, which form the first group.</li>
  * </ul>
@@ -107,13 +108,14 @@ final class Claims {
     }
 
     /**
-     * True when some alive member shows that a group has formed: a voter list, or a claim that
-     * names a leader. A claim without a leader proves nothing: designated replicas publish one as
-     * soon as their server starts, before the first election, and the others must still join.
+     * True when some alive member shows that a group has formed: a claim that names a leader.
+     * A claim without a leader, or a voter list, proves nothing: designated replicas publish both
+     * as soon as their server starts, before the first election, and the others must still join
+     * with the same first configuration.
      */
     static boolean groupExists(List<Member> members) {
-        return members.stream().filter(Claims::alive).anyMatch(m -> m.metadata().get(VOTERS) != null
-                || claim(m.metadata()).map(c -> !c.leader().isEmpty()).orElse(false));
+        return members.stream().filter(Claims::alive)
+                .anyMatch(m -> claim(m.metadata()).map(c -> !c.leader().isEmpty()).orElse(false));
     }
 
     static List<String> split(String csv) {

@@ -421,9 +421,25 @@ final class RaftControlPlane implements ControlPlane {
         }
     }
 
-    /** Publishes this node's control keys, when they changed. */
+    /**
+     * Publishes this node's control keys when they changed, without overwriting keys another
+     * writer (the health reporter) set meanwhile: compare-and-set, retried a few times.
+     */
     private void publish(List<Member> members) {
-        Metadata m = node.localMember().metadata();
+        for (int attempt = 0; attempt < PUBLISH_ATTEMPTS; attempt++) {
+            Metadata m = node.localMember().metadata();
+            Metadata want = withControlKeys(m);
+            if (want.equals(m) || node.compareAndSetMetadata(m, want)) {
+                return;
+            }
+        }
+        // another writer keeps winning; the next tick tries again
+    }
+
+    /** Another writer publishing between our read and our write is rare; the next tick retries anyway. */
+    private static final int PUBLISH_ATTEMPTS = 3;
+
+    private Metadata withControlKeys(Metadata m) {
         Metadata want = Claims.with(m, Claims.RAFT, endpoint);
         want = Claims.with(want, Claims.DESIGNATED, designated ? "true" : null);
         want = Claims.with(want, "roles", isReplica() ? "replica" : null);
@@ -434,8 +450,10 @@ final class RaftControlPlane implements ControlPlane {
         if (info != null) {
             RaftPeerId l = info.getLeaderId();
             claim = Claims.claimText(info.getCurrentTerm(), l == null ? null : l.toString());
+            // every replica publishes the voters it knows, so a worker learns them with the first
+            // claim it hears; the leader's list wins where they differ (a change in progress)
+            votersText = voters.isEmpty() ? null : String.join(",", voters);
             if (info.isLeader()) {
-                votersText = String.join(",", voters);
                 long v = machine.state().version();
                 long now = System.nanoTime();
                 if (v != versionPublished && now - versionPublishedNanos >= VERSION_PUBLISH_NANOS) {
@@ -448,10 +466,7 @@ final class RaftControlPlane implements ControlPlane {
         want = Claims.with(want, Claims.LEADER, claim);
         want = Claims.with(want, Claims.VOTERS, votersText);
         want = Claims.with(want, Claims.PROMOTE, info != null && info.isLeader() ? promoting : null);
-        want = Claims.with(want, VERSION, version);
-        if (!want.equals(m)) {
-            node.updateMetadata(want);
-        }
+        return Claims.with(want, VERSION, version);
     }
 
     // ------------------------------------------------------------------ leader duties
@@ -955,6 +970,20 @@ final class RaftControlPlane implements ControlPlane {
             throw new ControlException(ControlException.Reason.REJECTED, e.getMessage());
         }
         List<String> v = voters;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (v.isEmpty() && System.nanoTime() < deadline) {
+            // a node that just started has not heard the voters yet
+            try {
+                Thread.sleep(TICK_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            v = voters;
+        }
+        if (v.isEmpty()) {
+            throw unavailable("transfer leadership to " + name + " (no replica list known yet)", null);
+        }
         if (node.member(name).isEmpty()) {
             throw new ControlException(ControlException.Reason.REJECTED,
                     "no member named '" + name + "'; leadership can go to a replica: " + String.join(", ", v));
@@ -975,7 +1004,6 @@ final class RaftControlPlane implements ControlPlane {
         } catch (IOException e) {
             throw unavailable("transfer leadership to " + name, e);
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             Optional<LeaderInfo> l = leader;
             if (l.isPresent() && l.get().name().equals(name)) {

@@ -415,6 +415,22 @@ public final class Node implements Cluster {
     }
 
     @Override
+    public boolean compareAndSetMetadata(Metadata expected, Metadata next) {
+        Objects.requireNonNull(expected, "expected");
+        Objects.requireNonNull(next, "next");
+        return onLoop(() -> {
+            if (!membership.localMember().metadata().equals(expected)) {
+                return false;
+            }
+            if (!next.equals(expected)) {
+                membership.updateMetadata(next, System.nanoTime());
+                afterInput();
+            }
+            return true;
+        });
+    }
+
+    @Override
     public boolean awaitMembers(int n, Duration timeout) throws InterruptedException {
         if (n < 1) {
             throw new IllegalArgumentException("member count (" + n + ") must be at least 1");

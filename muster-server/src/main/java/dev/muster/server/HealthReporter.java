@@ -51,7 +51,7 @@ import oshi.hardware.GlobalMemory;
  * {@code muster-health} (ended after a minute without any reporter), with one shared OSHI
  * {@link SystemInfo}; a tick never throws (a failure is logged at DEBUG and the next tick tries
  * again). The tick calls each node's {@link Cluster#localMember()} and
- * {@link Cluster#updateMetadata}, which hop to the node's loop. A node that left (or that its
+ * {@link Cluster#compareAndSetMetadata}, which hop to the node's loop. A node that left (or that its
  * methods show closed by throwing {@link IllegalStateException}) is unregistered at its next tick;
  * a node closed without leaving keeps answering while other nodes share its event loop, so whoever
  * closes it closes its {@link Registration} too.
@@ -238,8 +238,10 @@ public final class HealthReporter implements AutoCloseable {
                 return;
             }
             Metadata current = self.metadata();
+            // compare-and-set, so the control plane's keys, written from its own thread, survive;
+            // a lost race is retried at the next sample
             if (changed(NodeLoad.fromMetadata(current), now)) {
-                r.cluster.updateMetadata(now.mergeInto(current));
+                r.cluster.compareAndSetMetadata(current, now.mergeInto(current));
             }
         } catch (IllegalStateException closed) {
             // The node is closed (left or crashed): it has nothing more to publish.
