@@ -26,6 +26,7 @@ import java.util.Set;
  * POST /api/cluster/nodes/{id}   {"status":"draining"|"online"|"standby"}: 200 {"node","status","version"}
  * GET  /api/cluster/strategy     200 {"strategy","version"} (a linearizable read)
  * POST /api/cluster/strategy     {"strategy":"least-loaded"}: 200 {"strategy","version"}
+ * POST /api/cluster/balance      the same, under the name ARCHITECTURE.md gives it
  * </pre>
  *
  * Errors: 400 for a malformed body, a missing field or a bad value; 404 for a node that is no
@@ -58,7 +59,8 @@ final class ControlApi {
                 .post("/api/cluster/leader", (req, res) -> NodeServer.answer(res, () -> transfer(req)))
                 .post("/api/cluster/nodes/{id}", (req, res) -> NodeServer.answer(res, () -> setStatus(req)))
                 .get("/api/cluster/strategy", (req, res) -> NodeServer.answer(res, () -> strategy()))
-                .post("/api/cluster/strategy", (req, res) -> NodeServer.answer(res, () -> setStrategy(req)));
+                .post("/api/cluster/strategy", (req, res) -> NodeServer.answer(res, () -> setStrategy(req)))
+                .post("/api/cluster/balance", (req, res) -> NodeServer.answer(res, () -> setStrategy(req)));
     }
 
     private ControlPlane control() {

@@ -74,6 +74,7 @@ public final class NodeServer implements AutoCloseable {
         Objects.requireNonNull(cluster, "cluster");
         ControlApi api = new ControlApi(cluster, control);
         FaultApi faults = new FaultApi(cluster);
+        StatsApi stats = new StatsApi(cluster, control);
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
@@ -90,7 +91,8 @@ public final class NodeServer implements AutoCloseable {
                                         req.query().first("service").orElse(null)))))
                         .get("/api/cluster/info", (req, res) -> answer(res, () -> info(cluster, control)))
                         .update(api::routes)
-                        .update(faults::routes))
+                        .update(faults::routes)
+                        .update(stats::routes))
                 .build()
                 .start();
         return new NodeServer(server);

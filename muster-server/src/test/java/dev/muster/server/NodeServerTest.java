@@ -177,6 +177,25 @@ class NodeServerTest {
     }
 
     @Test
+    void statsCountNodesByStateRoleAndStatusAndBalanceSetsTheStrategy() throws Exception {
+        Answer set = post(http2, "/api/cluster/balance", "{\"strategy\": \"least-agents\"}");
+        assertThat(set.status()).as("%s", set.body()).isEqualTo(200);
+        assertThat(post(http2, "/api/cluster/balance", "{\"strategy\": \"fastest\"}").status()).isEqualTo(400);
+        Awaitility.await("the worker's copy of the state has the strategy").atMost(Duration.ofSeconds(30))
+                .until(() -> get(http2, "/api/cluster/stats").body().path("strategy").asText(""), "least-agents"::equals);
+        JsonNode stats = get(http2, "/api/cluster/stats").body();
+        assertThat(stats.path("nodes").asInt()).isEqualTo(2);
+        assertThat(stats.at("/by_state/alive").asInt()).isEqualTo(2);
+        assertThat(stats.at("/by_role/leader").asInt()).isEqualTo(1);
+        assertThat(stats.at("/by_role/worker").asInt()).isEqualTo(1);
+        assertThat(stats.at("/by_status/online").asInt() + stats.at("/by_status/draining").asInt()).isEqualTo(2);
+        assertThat(stats.path("leader").asText()).isEqualTo("node-1");
+        JsonNode bareStats = get(bare, "/api/cluster/stats").body();
+        assertThat(bareStats.path("strategy").isNull()).as("no control plane, no strategy").isTrue();
+        assertThat(bareStats.at("/by_role/worker").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void leadershipGoesOnlyToAReplicaOfTheCluster() throws Exception {
         assertError(post(http2, "/api/cluster/leader", "{\"node\": \"node-2\"}"), 409, "not a replica", "not a replica");
         assertError(post(http2, "/api/cluster/leader", "{\"node\": \"node-9\"}"), 404, "unknown node", "node-9");
