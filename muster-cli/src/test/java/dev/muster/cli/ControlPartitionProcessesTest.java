@@ -262,15 +262,7 @@ class ControlPartitionProcessesTest {
 
     /** The leader's name when every one of {@code nodes} reports the same one, else null. */
     private static String agreedLeader(List<Node> nodes) {
-        String agreed = null;
-        for (Node n : nodes) {
-            JsonNode l = leaderSeenBy(n).path("leader");
-            if (!l.isTextual() || agreed != null && !agreed.equals(l.asText())) {
-                return null;
-            }
-            agreed = l.asText();
-        }
-        return agreed;
+        return Leaders.agreed(nodes, ControlPartitionProcessesTest::leaderSeenBy);
     }
 
     private static Answer get(int httpPort, String path) throws Exception {

@@ -111,15 +111,7 @@ class ServeProcessesTest {
 
     /** The leader's name when every one of {@code nodes} reports the same one, else null. */
     private static String agreedLeader(List<Served> nodes) {
-        String agreed = null;
-        for (Served s : nodes) {
-            JsonNode l = leaderSeenBy(s).path("leader");
-            if (!l.isTextual() || agreed != null && !agreed.equals(l.asText())) {
-                return null;
-            }
-            agreed = l.asText();
-        }
-        return agreed;
+        return Leaders.agreed(nodes, ServeProcessesTest::leaderSeenBy);
     }
 
     /**
