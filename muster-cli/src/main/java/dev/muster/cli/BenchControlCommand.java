@@ -347,11 +347,16 @@ final class BenchControlCommand implements Callable<Integer> {
 
         @Override
         public void restart(int node) throws InterruptedException {
+            awaitClosed();
+            start(node);
+        }
+
+        /** Waits until the nodes killed so far have closed (their ports are free again). */
+        private void awaitClosed() throws InterruptedException {
             for (Thread t : closing) {
                 t.join();
             }
             closing.clear();
-            start(node);
         }
 
         @Override
@@ -367,15 +372,9 @@ final class BenchControlCommand implements Callable<Integer> {
                 }
             }
             try {
-                restartless();
+                awaitClosed();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            }
-        }
-
-        private void restartless() throws InterruptedException {
-            for (Thread t : closing) {
-                t.join();
             }
         }
     }

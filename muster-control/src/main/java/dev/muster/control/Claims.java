@@ -61,6 +61,16 @@ final class Claims {
         return term + ":" + (leader == null ? "" : leader);
     }
 
+    /** The member of that name in {@code members}, if any. */
+    static Optional<Member> member(List<Member> members, String name) {
+        for (Member m : members) {
+            if (m.name().equals(name)) {
+                return Optional.of(m);
+            }
+        }
+        return Optional.empty();
+    }
+
     static boolean alive(Member m) {
         return m.state() == MemberState.ALIVE || m.state() == MemberState.SUSPECT;
     }
@@ -85,14 +95,13 @@ final class Claims {
             return Optional.empty();
         }
         String name = best.leader();
-        boolean leaderAlive = members.stream().anyMatch(m -> m.name().equals(name) && alive(m));
+        boolean leaderAlive = member(members, name).filter(Claims::alive).isPresent();
         return leaderAlive ? Optional.of(new LeaderInfo(name, best.term())) : Optional.empty();
     }
 
     /** The voters the leader (or, without one, the newest claimant) publishes; empty when none does. */
     static List<String> voters(List<Member> members, Optional<LeaderInfo> leader) {
-        Member from = leader.flatMap(l -> members.stream().filter(m -> m.name().equals(l.name())).findFirst())
-                .orElse(null);
+        Member from = leader.flatMap(l -> member(members, l.name())).orElse(null);
         if (from == null || from.metadata().get(VOTERS) == null) {
             from = members.stream().filter(Claims::alive).filter(m -> m.metadata().get(VOTERS) != null)
                     .max(Comparator.comparingLong(m -> claim(m.metadata()).map(Claim::term).orElse(-1L)))
@@ -103,7 +112,7 @@ final class Claims {
 
     /** The node the leader asks to start a Raft server and join, if any. */
     static Optional<String> promoted(List<Member> members, Optional<LeaderInfo> leader) {
-        return leader.flatMap(l -> members.stream().filter(m -> m.name().equals(l.name())).findFirst())
+        return leader.flatMap(l -> member(members, l.name()))
                 .map(m -> m.metadata().get(PROMOTE)).filter(s -> !s.isEmpty());
     }
 

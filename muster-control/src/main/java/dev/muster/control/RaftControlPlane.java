@@ -477,7 +477,7 @@ final class RaftControlPlane implements ControlPlane {
         List<String> conf = voters;
         List<String> lost = new ArrayList<>();
         for (String v : conf) {
-            Optional<Member> m = members.stream().filter(x -> x.name().equals(v)).findFirst();
+            Optional<Member> m = Claims.member(members, v);
             boolean gone = m.isEmpty() || m.get().state() == MemberState.DEAD || m.get().state() == MemberState.LEFT;
             if (!gone) {
                 goneSinceNanos.remove(v);
@@ -503,7 +503,7 @@ final class RaftControlPlane implements ControlPlane {
         List<RaftPeer> peers = new ArrayList<>();
         for (String v : conf) {
             if (lost.isEmpty() || !v.equals(lost.get(0))) {
-                Member m = members.stream().filter(x -> x.name().equals(v)).findFirst().orElse(null);
+                Member m = Claims.member(members, v).orElse(null);
                 String addr = m == null ? null : m.metadata().get(Claims.RAFT);
                 if (addr == null) {
                     return; // a voter whose endpoint we cannot see: wait
@@ -555,8 +555,8 @@ final class RaftControlPlane implements ControlPlane {
         boolean moved = false;
         for (RaftPeer p : current) {
             String name = p.getId().toString();
-            String published = members.stream().filter(m -> m.name().equals(name) && m.state() == MemberState.ALIVE)
-                    .findFirst().map(m -> m.metadata().get(Claims.RAFT)).orElse(null);
+            String published = Claims.member(members, name).filter(m -> m.state() == MemberState.ALIVE)
+                    .map(m -> m.metadata().get(Claims.RAFT)).orElse(null);
             if (published != null && !published.equals(p.getAddress())) {
                 moved = true;
                 peers.add(peer(name, published));
@@ -623,7 +623,7 @@ final class RaftControlPlane implements ControlPlane {
         if (refreshing || l.isEmpty()) {
             return;
         }
-        String v = members.stream().filter(m -> m.name().equals(l.get().name())).findFirst()
+        String v = Claims.member(members, l.get().name())
                 .map(m -> m.metadata().get(VERSION)).orElse(null);
         if (v == null || !v.chars().allMatch(Character::isDigit) || v.length() > 18 || Long.parseLong(v) <= cached.version()) {
             return;
