@@ -61,15 +61,7 @@ class FaultApiTest {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {http2, http1, two, one}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                System.err.println("closing " + c + ": " + e);
-            }
-        }
+        Closing.all(http2, http1, two, one);
     }
 
     private static Answer get(NodeServer s, String path) throws Exception {

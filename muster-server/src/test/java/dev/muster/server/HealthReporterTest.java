@@ -68,15 +68,7 @@ class HealthReporterTest {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {host, jvm, http2, http1, two, one}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                System.err.println("closing " + c + ": " + e);
-            }
-        }
+        Closing.all(host, jvm, http2, http1, two, one);
     }
 
     private static Answer get(NodeServer s, String path) throws Exception {

@@ -66,15 +66,7 @@ class NodeServerTest {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {bare, http2, http1, control2, control1, two, one}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                System.err.println("closing " + c + ": " + e);
-            }
-        }
+        Closing.all(bare, http2, http1, control2, control1, two, one);
     }
 
     private static Answer get(NodeServer s, String path) throws Exception {
