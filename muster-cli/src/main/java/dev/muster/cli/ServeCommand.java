@@ -129,12 +129,16 @@ final class ServeCommand implements Callable<Integer> {
         ClusterConfig config = config(System.getenv());
         ControlConfig controlConfig = controlConfig(config);
         Health health = health();
+        CountDownLatch stopped = new CountDownLatch(1);
+        if (lease != null) {
+            // Before anything slow: a node whose starter died before writing its pid must end by itself.
+            watchLease(lease, stopped);
+        }
         Cluster node = Cluster.start(config);
         // From here on SIGTERM leaves gracefully, whatever else start-up still does.
         AtomicReference<NodeServer> http = new AtomicReference<>();
         AtomicReference<ControlPlane> control = new AtomicReference<>();
         AtomicReference<HealthReporter> reporter = new AtomicReference<>();
-        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 HealthReporter r = reporter.get();
@@ -179,9 +183,6 @@ final class ServeCommand implements Callable<Integer> {
                 + (http.get() == null ? "" : ", http " + config.bindHost() + ":" + http.get().port())
                 + "; " + node.info().alive() + " alive");
         System.out.flush();
-        if (lease != null) {
-            watchLease(lease, stopped);
-        }
         stopped.await();
         return 0;
     }
@@ -190,28 +191,40 @@ final class ServeCommand implements Callable<Integer> {
     static final long LEASE_CHECK_MILLIS = 2000;
 
     /**
+     * How long a starting node waits for its starter to write its pid into the lease file; past
+     * this a lease that never named it ends it (the starter died between spawn and writing).
+     */
+    static final long LEASE_FIRST_WRITE_MILLIS = 10_000;
+
+    /**
      * Exits (through the shutdown hook, so the node leaves) once the lease file is gone or names
      * another pid: the cluster directory was removed or the node was replaced, so nothing may be
-     * left running.
+     * left running. Runs from the first moment of start-up; until the lease has named this process
+     * once, an absent or older lease (a restart's predecessor) is allowed for
+     * {@link #LEASE_FIRST_WRITE_MILLIS}.
      */
     private static void watchLease(Path file, CountDownLatch stopped) {
         long pid = ProcessHandle.current().pid();
+        long startedAt = System.nanoTime();
         Thread watcher = new Thread(() -> {
+            boolean held = false;
             while (stopped.getCount() > 0) {
+                String named;
                 try {
-                    Thread.sleep(LEASE_CHECK_MILLIS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                String held;
-                try {
-                    held = java.nio.file.Files.readString(file).strip();
+                    named = java.nio.file.Files.readString(file).strip();
                 } catch (java.io.IOException e) {
-                    held = "";
+                    named = "";
                 }
-                if (!held.equals(Long.toString(pid))) {
+                if (named.equals(Long.toString(pid))) {
+                    held = true;
+                } else if (held || (System.nanoTime() - startedAt) / 1_000_000 > LEASE_FIRST_WRITE_MILLIS) {
                     System.err.println("lease " + file + " is gone or names another process; leaving");
                     System.exit(0);
+                }
+                try {
+                    Thread.sleep(held ? LEASE_CHECK_MILLIS : 200);
+                } catch (InterruptedException e) {
+                    return;
                 }
             }
         }, "muster-lease");

@@ -626,6 +626,12 @@ public final class LocalCluster {
                 dir.clearPid(i);
             }
         }
+        // A node whose starter died between spawning it and writing its pid holds no pid file; its
+        // command line still names its lease, so it is found among this user's processes.
+        for (long orphan : Processes.unrecordedNodesOf(dir, Math.max(size, MAX_SIZE))) {
+            Processes.stop(orphan, Duration.ofSeconds(3));
+            ended.add(orphan);
+        }
         Path hostPid = dir.root().resolve(EmbeddedHost.HOST_PID_FILE);
         OptionalLong host = readPid(hostPid);
         if (host.isPresent()) {

@@ -31,6 +31,16 @@ final class Processes {
         return cmd.isPresent() && cmd.get().contains(" host --dir " + dir.root() + " ");
     }
 
+    /** Node processes of this directory's nodes 1..{@code maxIndex} that are alive; their pid files are not consulted. */
+    static java.util.List<Long> unrecordedNodesOf(ClusterDir dir, int maxIndex) {
+        long self = ProcessHandle.current().pid();
+        return ProcessHandle.allProcesses().filter(p -> p.pid() != self).filter(p -> {
+            Optional<String> cmd = commandLine(p.pid());
+            return cmd.isPresent() && cmd.get().contains(" serve ") && cmd.get().contains(dir.root().toString());
+        }).filter(p -> java.util.stream.IntStream.rangeClosed(1, maxIndex).anyMatch(i -> isProcessNodeOf(p.pid(), dir, i)))
+                .map(ProcessHandle::pid).toList();
+    }
+
     private static boolean isProcessNodeOf(long pid, ClusterDir dir, int index) {
         Optional<ProcessHandle> h = ProcessHandle.of(pid);
         if (h.isEmpty() || !h.get().isAlive()) {

@@ -212,9 +212,32 @@ class LocalClusterTest {
         }
         List<Long> ended = LocalCluster.clean(dir);
         assertThat(ended).isNotEmpty();
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> ours().isEmpty());
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ours().isEmpty());
         for (int i = 0; i < 4; i++) {
             assertThat(free(basePort + 5 * i)).as("gossip port of node-%d is free", i + 1).isTrue();
+        }
+    }
+
+    @Test
+    void cleanEndsANodeWhoseStarterDiedBeforeWritingItsPid() throws Exception {
+        basePort = freeBase();
+        LocalCluster.create(dir, "test", 2, "127.0.0.1", basePort, basePort + 50, 5, jvm());
+        Path lease = dir.resolve("node-2").resolve("pid");
+        Files.createDirectories(lease.getParent());
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
+        cmd.addAll(jvm());
+        cmd.addAll(List.of("-cp", System.getProperty(LocalCluster.CLASSPATH_PROPERTY), "dev.muster.cli.Main", "serve",
+                "--name", "node-2", "--cluster", "test", "--bind", "127.0.0.1", "--port", Integer.toString(basePort + 5),
+                "--http-port", "-1", "--lease", lease.toString(), "--data-dir", dir.resolve("node-2").resolve("data").toString()));
+        Process orphan = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("node-2").resolve("node.log").toFile()).start();
+        try {
+            Awaitility.await("the orphan is running").atMost(Duration.ofSeconds(30)).until(() -> !ours().isEmpty());
+            assertThat(Files.exists(lease)).as("no pid file names the orphan").isFalse();
+            assertThat(LocalCluster.clean(dir)).contains(orphan.pid());
+            assertThat(orphan.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("clean ended it").isTrue();
+        } finally {
+            orphan.destroyForcibly();
         }
     }
 
