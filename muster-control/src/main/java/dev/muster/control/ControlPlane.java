@@ -91,6 +91,11 @@ public interface ControlPlane extends AutoCloseable {
      */
     LeaderInfo transferLeadership(String node, Duration timeout);
 
+    /** The cluster's agents: submit, list, stop, migrate. */
+    default Agents agents() {
+        return new Agents(this);
+    }
+
     /** Healthy when a leader exists and a majority of the replicas are alive. */
     ClusterHealth health();
 

@@ -207,32 +207,7 @@ final class ControlStateMachine extends BaseStateMachine {
         ControlState s = state;
         ControlState next;
         try {
-            next = switch (c.getOpCase()) {
-                case SET_STRATEGY -> new ControlState(BalancingStrategy.parse(c.getSetStrategy().getStrategy()),
-                        s.statuses(), s.assignments(), s.version() + 1);
-                case SET_NODE_STATUS -> {
-                    Map<String, NodeStatus> statuses = new TreeMap<>(s.statuses());
-                    NodeStatus status = NodeStatus.parse(c.getSetNodeStatus().getStatus());
-                    String node = Names.check("node", c.getSetNodeStatus().getNode());
-                    if (status == NodeStatus.ONLINE) {
-                        statuses.remove(node);
-                    } else {
-                        statuses.put(node, status);
-                    }
-                    yield new ControlState(s.strategy(), statuses, s.assignments(), s.version() + 1);
-                }
-                case ASSIGN -> {
-                    Map<String, String> a = new TreeMap<>(s.assignments());
-                    a.put(Names.check("agent", c.getAssign().getAgent()), Names.check("node", c.getAssign().getNode()));
-                    yield new ControlState(s.strategy(), s.statuses(), a, s.version() + 1);
-                }
-                case UNASSIGN -> {
-                    Map<String, String> a = new TreeMap<>(s.assignments());
-                    a.remove(Names.check("agent", c.getUnassign().getAgent()));
-                    yield new ControlState(s.strategy(), s.statuses(), a, s.version() + 1);
-                }
-                case OP_NOT_SET -> throw new IllegalArgumentException("the command names no operation");
-            };
+            next = Transitions.apply(s, c);
         } catch (IllegalArgumentException e) {
             return Reply.newBuilder().setVersion(s.version()).setError(e.getMessage()).build();
         }
@@ -265,15 +240,10 @@ final class ControlStateMachine extends BaseStateMachine {
     }
 
     static State toProto(ControlState s) {
-        State.Builder b = State.newBuilder().setStrategy(s.strategy().jsonName()).setVersion(s.version());
-        s.statuses().forEach((node, status) -> b.putStatuses(node, status.jsonName()));
-        b.putAllAssignments(s.assignments());
-        return b.build();
+        return Transitions.toProto(s);
     }
 
     static ControlState fromProto(State s) {
-        Map<String, NodeStatus> statuses = new TreeMap<>();
-        s.getStatusesMap().forEach((node, status) -> statuses.put(node, NodeStatus.parse(status)));
-        return new ControlState(BalancingStrategy.parse(s.getStrategy()), statuses, s.getAssignmentsMap(), s.getVersion());
+        return Transitions.fromProto(s);
     }
 }

@@ -145,6 +145,8 @@ final class RaftControlPlane implements ControlPlane {
     private long versionPublishedNanos;
     private long versionPublished = -1;
     private boolean refreshing;
+    private final Coordinator coordinator = new Coordinator(java.util.random.RandomGenerator.of("L64X128MixRandom"));
+    private boolean coordinating;
     private long retryStartAtNanos;
 
     private volatile Optional<LeaderInfo> leader = Optional.empty();
@@ -255,6 +257,7 @@ final class RaftControlPlane implements ControlPlane {
             voters = info != null ? confVoters() : Claims.voters(members, leader);
             if (info != null && info.isLeader()) {
                 leaderDuties(members);
+                coordinate(members);
             }
             publish(members);
             if (client != null && System.nanoTime() - clientUsedNanos > CLIENT_IDLE_NANOS) {
@@ -518,6 +521,39 @@ final class RaftControlPlane implements ControlPlane {
         reconfigure(peers, c.name());
     }
 
+    /**
+     * The leader's coordinator round: places pending and orphaned agents and migrates agents off
+     * draining nodes, one write in flight at a time (a round on a state the write has not reached
+     * yet would only decide the same again, and be skipped for its stale epochs).
+     */
+    private void coordinate(List<Member> members) {
+        if (coordinating) {
+            return;
+        }
+        Coordinator.Plan plan = coordinator.plan(machine.state(), members, System.nanoTime());
+        if (plan.isEmpty()) {
+            return;
+        }
+        coordinating = true;
+        BLOCKING.execute(() -> {
+            try {
+                if (!plan.placements().isEmpty()) {
+                    write(new Mutation.PlaceAgents(plan.placements()));
+                }
+                for (Mutation.MigrateAgent m : plan.migrations()) {
+                    write(m);
+                }
+            } catch (ControlException e) {
+                LOG.debug("{}: coordinator write failed: {}", self, e.getMessage());
+            } finally {
+                synchronized (lock) {
+                    coordinating = false;
+                }
+                kick();
+            }
+        });
+    }
+
     /** Sets the group's voters on a virtual thread, one change at a time. */
     private void reconfigure(List<RaftPeer> peers, String promote) {
         reconfiguring = true;
@@ -684,6 +720,37 @@ final class RaftControlPlane implements ControlPlane {
                     }
                 }
                 case UNASSIGN -> Names.check("agent", c.getUnassign().getAgent());
+                case SUBMIT_AGENT -> {
+                    Names.check("agent", c.getSubmitAgent().getAgent());
+                    Transitions.spec(c.getSubmitAgent().getSpec());
+                }
+                case PLACE_AGENTS -> {
+                    for (dev.muster.control.proto.Placement p : c.getPlaceAgents().getPlacementsList()) {
+                        Member to = byName.get(p.getNode());
+                        if (!p.getNode().isEmpty() && (to == null || !Claims.alive(to))) {
+                            return "cannot place agent '" + p.getAgent() + "' on '" + p.getNode()
+                                    + "': no alive member of that name" + known(byName);
+                        }
+                    }
+                }
+                case REPORT_AGENTS -> {
+                    for (dev.muster.control.proto.AgentReport r : c.getReportAgents().getReportsList()) {
+                        AgentPhase.parse(r.getPhase());
+                    }
+                }
+                case MIGRATE_AGENT -> {
+                    Member to = byName.get(c.getMigrateAgent().getNode());
+                    if (to == null || !Claims.alive(to)) {
+                        return "cannot migrate agent '" + c.getMigrateAgent().getAgent() + "' to '"
+                                + c.getMigrateAgent().getNode() + "': no alive member of that name" + known(byName);
+                    }
+                }
+                case HAND_OFF -> {
+                    if (c.getHandOff().getSnapshot().size() > AgentInfo.MAX_SNAPSHOT_BYTES) {
+                        return "agent " + c.getHandOff().getAgent() + " snapshot is " + c.getHandOff().getSnapshot().size()
+                                + " bytes; at most " + AgentInfo.MAX_SNAPSHOT_BYTES;
+                    }
+                }
                 case OP_NOT_SET -> {
                     return "the command names no operation";
                 }
@@ -796,14 +863,8 @@ final class RaftControlPlane implements ControlPlane {
             throw new ControlException(ControlException.Reason.REJECTED,
                     "mutation id '" + mutationId + "' must be 1 to 128 characters");
         }
-        Command.Builder b = Command.newBuilder().setMutationId(mutationId).setOrigin(origin);
-        switch (mutation) {
-            case Mutation.SetStrategy s -> b.getSetStrategyBuilder().setStrategy(s.strategy().jsonName());
-            case Mutation.SetNodeStatus s -> b.getSetNodeStatusBuilder().setNode(s.node()).setStatus(s.status().jsonName());
-            case Mutation.Assign a -> b.getAssignBuilder().setAgent(a.agent()).setNode(a.node());
-            case Mutation.Unassign u -> b.getUnassignBuilder().setAgent(u.agent());
-        }
-        Message msg = Message.valueOf(UnsafeByteOperations.unsafeWrap(b.build().toByteArray()));
+        Command command = Transitions.command(mutationId, origin, mutation);
+        Message msg = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
         RaftClientReply reply = call(c -> c.async().send(msg), "write " + mutation);
         Reply r;
         try {

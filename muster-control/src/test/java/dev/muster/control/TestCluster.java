@@ -1,5 +1,9 @@
 package dev.muster.control;
 
+import dev.muster.agents.AgentRuntime;
+import dev.muster.agents.AgentTypes;
+import dev.muster.balance.NodeLoad;
+
 import dev.muster.Address;
 import dev.muster.Cluster;
 import dev.muster.ClusterConfig;
@@ -19,7 +23,7 @@ import java.util.Set;
  */
 final class TestCluster implements AutoCloseable {
 
-    record Running(Cluster cluster, ControlPlane control) {}
+    record Running(Cluster cluster, ControlPlane control, AgentRuntime agents) {}
 
     private final String name;
     private final int size;
@@ -28,6 +32,16 @@ final class TestCluster implements AutoCloseable {
     private final List<Running> nodes = new ArrayList<>();
     /** Each node's Raft port, kept across restarts: the group's configuration names it. */
     private final java.util.Map<Integer, Integer> raftPorts = new java.util.HashMap<>();
+
+    private AgentTypes agentTypes;
+    private int maxAgents;
+
+    /** Every node started from now on runs an agent runtime with these types, taking up to {@code maxAgents}. */
+    TestCluster withAgents(AgentTypes types, int maxAgents) {
+        this.agentTypes = types;
+        this.maxAgents = maxAgents;
+        return this;
+    }
 
     TestCluster(String name, int size, int replicas, Path dir) {
         this.name = name;
@@ -40,11 +54,14 @@ final class TestCluster implements AutoCloseable {
     }
 
     static TestCluster start(String name, int size, int replicas, Path dir) {
-        TestCluster t = new TestCluster(name, size, replicas, dir);
+        return new TestCluster(name, size, replicas, dir).startAll();
+    }
+
+    TestCluster startAll() {
         for (int i = 1; i <= size; i++) {
-            t.start(i);
+            start(i);
         }
-        return t;
+        return this;
     }
 
     Running start(int i) {
@@ -61,7 +78,12 @@ final class TestCluster implements AutoCloseable {
                 .port(raftPorts.getOrDefault(i, 0)).snapshotEvery(64).dataDir(dir.resolve("node-" + i)).build());
         String endpoint = c.localMember().metadata().get(Claims.RAFT);
         raftPorts.put(i, Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)));
-        Running r = new Running(c, p);
+        AgentRuntime agents = null;
+        if (agentTypes != null) {
+            c.updateMetadata(c.localMember().metadata().with(NodeLoad.MAX_AGENTS, Integer.toString(maxAgents)));
+            agents = AgentRuntime.start(c, p, agentTypes, dir.resolve("node-" + i).resolve("agents"));
+        }
+        Running r = new Running(c, p, agents);
         nodes.set(i - 1, r);
         return r;
     }
@@ -70,6 +92,9 @@ final class TestCluster implements AutoCloseable {
     void kill(int i) {
         Running r = nodes.get(i - 1);
         if (r != null) {
+            if (r.agents() != null) {
+                r.agents().close(); // its agents die with it
+            }
             r.control().close();
             r.cluster().close();
             nodes.set(i - 1, null);
@@ -78,6 +103,10 @@ final class TestCluster implements AutoCloseable {
 
     ControlPlane control(int i) {
         return nodes.get(i - 1).control();
+    }
+
+    AgentRuntime agents(int i) {
+        return nodes.get(i - 1).agents();
     }
 
     Cluster cluster(int i) {

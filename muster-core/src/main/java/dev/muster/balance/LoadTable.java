@@ -88,6 +88,16 @@ public final class LoadTable {
         return t;
     }
 
+    /** The row of the node of that name, or -1. */
+    public int indexOf(String name) {
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Rows in the table. */
     public int size() {
         return names.length;
@@ -130,6 +140,11 @@ public final class LoadTable {
             return 1 + share;
         }
         return CPU_WEIGHT * cpu[i] + MEMORY_WEIGHT * memory[i] + AGENTS_WEIGHT * share;
+    }
+
+    /** Sets the agents on row {@code i} to an authoritative count (the placements the control plane holds). */
+    public void agents(int i, int count) {
+        agents[i] = count;
     }
 
     /** Counts one more agent on row {@code i}, placed by the caller. */
