@@ -612,6 +612,16 @@ final class RaftControlPlane implements ControlPlane {
 
     /** Stops a server the group no longer counts as a voter (see the class comment). */
     private void checkStillVoter(List<Member> members) {
+        DivisionInfo info = division();
+        if (info == null || !info.isAlive()) {
+            // Ratis closes a division that applies a configuration without it (this node was
+            // replaced while it was down, and came back with its old log); a closed division
+            // never serves again, not even when the leader promotes this node back.
+            LOG.info("{}: the Raft server left the group ({}); restarting it empty once it is wanted", self,
+                    info == null ? "no division" : info.getLifeCycleState());
+            stopServerAndSetAside();
+            return;
+        }
         Optional<LeaderInfo> l = leader;
         if (l.isEmpty() || l.get().name().equals(self)) {
             outsideSinceNanos = 0;
@@ -627,18 +637,28 @@ final class RaftControlPlane implements ControlPlane {
             outsideSinceNanos = now;
         } else if (now - outsideSinceNanos >= DEMOTE_AFTER.toNanos()) {
             LOG.info("{}: no longer a voter (voters {}); stopping the Raft server", self, published);
-            RaftServer s = server;
-            server = null;
-            machine = null;
-            starting = true;
-            BLOCKING.execute(() -> {
-                closeQuietly(s);
-                setAside();
-                synchronized (lock) {
-                    starting = false;
-                }
-            });
+            stopServerAndSetAside();
         }
+    }
+
+    /**
+     * Stops this node's Raft server and moves its log aside, so that a later promotion starts it
+     * empty and the leader sends it a snapshot. Called under {@code lock}.
+     */
+    private void stopServerAndSetAside() {
+        RaftServer s = server;
+        server = null;
+        machine = null;
+        starting = true;
+        outsideSinceNanos = 0;
+        BLOCKING.execute(() -> {
+            closeQuietly(s);
+            setAside();
+            synchronized (lock) {
+                starting = false;
+            }
+            kick();
+        });
     }
 
     /** Moves a stale log out of the way, so a later promotion starts clean. */
