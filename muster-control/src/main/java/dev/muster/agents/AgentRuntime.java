@@ -73,6 +73,8 @@ public final class AgentRuntime implements AutoCloseable {
     private final Map<String, Mutation.Report> outbox = new ConcurrentHashMap<>();
     private boolean flushing;
     private boolean confirming;
+    /** The newest state this runtime has acted on. */
+    private ControlState newest = ControlState.INITIAL;
     private volatile boolean closed;
     private final ScheduledFuture<?> ticker;
 
@@ -133,11 +135,18 @@ public final class AgentRuntime implements AutoCloseable {
         if (closed) {
             return;
         }
-        ControlState s = control.state();
+        ControlState seen = control.state();
         synchronized (lock) {
             if (closed) {
                 return; // close() ran while this tick waited for the lock: start nothing more
             }
+            // Never act on an older state than one already acted on: a replica's copy goes back
+            // while it installs a snapshot, and a worker's copy may lag the read that started an
+            // agent; either would stop agents that are still placed here.
+            if (seen.version() >= newest.version()) {
+                newest = seen;
+            }
+            ControlState s = newest;
             for (Local l : local.values()) {
                 AgentInfo now = s.agents().get(l.placed.id());
                 boolean mine = now != null && now.node().equals(self) && now.epoch() == l.placed.epoch();
@@ -195,6 +204,9 @@ public final class AgentRuntime implements AutoCloseable {
                 confirming = false;
                 if (current == null || closed) {
                     return;
+                }
+                if (current.version() > newest.version()) {
+                    newest = current;
                 }
                 for (AgentInfo a : current.agents().values()) {
                     if (startable(a)) {

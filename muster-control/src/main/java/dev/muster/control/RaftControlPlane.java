@@ -308,6 +308,9 @@ final class RaftControlPlane implements ControlPlane {
         starting = true;
         BLOCKING.execute(() -> {
             try {
+                if (option == RaftStorage.StartupOption.FORMAT) {
+                    setAside(); // starting empty: a log left there (by a stop cut short) would make FORMAT fail
+                }
                 startServer(group, option);
             } catch (RuntimeException | LinkageError e) {
                 LOG.warn("{}: could not start the Raft server (retrying in {}): {}", self,
@@ -1137,6 +1140,7 @@ final class RaftControlPlane implements ControlPlane {
         RaftFaults.unregister(self, node);
         closeQuietly(c);
         closeQuietly(s);
+        awaitBackgroundStartOrStop();
         synchronized (this) {
             notifyAll();
         }
@@ -1144,6 +1148,32 @@ final class RaftControlPlane implements ControlPlane {
             deleteTree(tempDir);
         }
     }
+
+    /**
+     * Waits (up to {@link #CLOSE_WAIT}) for a Raft server start or stop running in the
+     * background: once close returns, nothing of this instance touches the data directory, which
+     * a restarted node opens at once.
+     */
+    private void awaitBackgroundStartOrStop() {
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            synchronized (lock) {
+                if (!starting) {
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        LOG.warn("{}: a Raft server start or stop was still running when the control plane closed", self);
+    }
+
+    /** How long close waits for a background start or stop of the Raft server. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     private void closeQuietly(AutoCloseable c) {
         if (c == null) {
