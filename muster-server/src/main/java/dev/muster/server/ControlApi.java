@@ -24,6 +24,7 @@ import java.util.Set;
  * GET  /api/cluster/leader       200 {"leader","term","healthy","replicas","alive_replicas"}
  * POST /api/cluster/leader       {"node":"node-2"}: hand leadership over; 200 {"leader","term"}
  * POST /api/cluster/nodes/{id}   {"status":"draining"|"online"|"standby"}: 200 {"node","status","version"}
+ *                                (routed by {@link RegistryApi}, which also takes heartbeats there)
  * GET  /api/cluster/strategy     200 {"strategy","version"} (a linearizable read)
  * POST /api/cluster/strategy     {"strategy":"least-loaded"}: 200 {"strategy","version"}
  * POST /api/cluster/balance      the same, under the name ARCHITECTURE.md gives it
@@ -43,7 +44,7 @@ final class ControlApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NODE_EXAMPLE = "{\"node\": \"node-2\"}";
-    private static final String STATUS_EXAMPLE = "{\"status\": \"draining\"} (or online, standby)";
+    static final String STATUS_EXAMPLE = "{\"status\": \"draining\"} (or online, standby)";
     private static final String STRATEGY_EXAMPLE = "{\"strategy\": \"least-loaded\"}";
 
     private final Cluster cluster;
@@ -57,13 +58,17 @@ final class ControlApi {
     void routes(HttpRouting.Builder r) {
         r.get("/api/cluster/leader", (req, res) -> NodeServer.answer(res, () -> leader()))
                 .post("/api/cluster/leader", (req, res) -> NodeServer.answer(res, () -> transfer(req)))
-                .post("/api/cluster/nodes/{id}", (req, res) -> NodeServer.answer(res, () -> setStatus(req)))
                 .get("/api/cluster/strategy", (req, res) -> NodeServer.answer(res, () -> strategy()))
                 .post("/api/cluster/strategy", (req, res) -> NodeServer.answer(res, () -> setStrategy(req)))
                 .post("/api/cluster/balance", (req, res) -> NodeServer.answer(res, () -> setStrategy(req)));
     }
 
     private ControlPlane control() {
+        return require(control);
+    }
+
+    /** {@code control}, or 503 when this node runs without one. */
+    static ControlPlane require(ControlPlane control) {
         if (control == null) {
             throw new ApiError(503, "no control plane", "this node runs without a control plane, so it knows no leader"
                     + " and cannot change cluster state; ask a node started by 'muster serve'");
@@ -92,10 +97,13 @@ final class ControlApi {
         }
     }
 
-    private ObjectNode setStatus(ServerRequest req) {
+    /**
+     * {@code POST /api/cluster/nodes/{id}} with {"status"}, its body read already (the route is
+     * {@link RegistryApi}'s, which tells a status write from a registered node's heartbeat).
+     */
+    ObjectNode setStatus(String node, RequestBody body) {
         ControlPlane c = control();
-        String node = req.path().pathParameters().get("id");
-        String value = RequestBody.read(req, Set.of("status"), STATUS_EXAMPLE).text("status", STATUS_EXAMPLE);
+        String value = body.text("status", STATUS_EXAMPLE);
         NodeStatus status;
         try {
             status = NodeStatus.parse(value);
@@ -159,7 +167,7 @@ final class ControlApi {
      * The answer to a control-plane error: 503 when unavailable; when rejected, 404 for a node
      * that is no member, else {@code rejectedStatus}.
      */
-    private static ApiError mapped(ControlException e, int rejectedStatus, String rejectedError) {
+    static ApiError mapped(ControlException e, int rejectedStatus, String rejectedError) {
         if (e.reason() == ControlException.Reason.UNAVAILABLE) {
             return new ApiError(503, "unavailable", e.getMessage());
         }

@@ -46,22 +46,17 @@ record NodeQuery(Filter filter, String service) {
                 }
             }
             if (f == null) {
-                throw ApiError.badRequest("filter '" + abbreviate(filter) + "' is not one of: healthy, available");
+                throw ApiError.badRequest("filter '" + RequestBody.abbreviate(filter) + "' is not one of: healthy, available");
             }
         }
         if (service != null) {
             try {
                 new NodeLoad(-1, -1, -1, -1, 0, 0, Set.of(service));
             } catch (IllegalArgumentException e) {
-                throw ApiError.badRequest("service: " + e.getMessage().replace(service, abbreviate(service)));
+                throw ApiError.badRequest("service: " + e.getMessage().replace(service, RequestBody.abbreviate(service)));
             }
         }
         return new NodeQuery(f, service);
-    }
-
-    /** A query parameter echoed in an error, cut to a length a reader can take. */
-    private static String abbreviate(String v) {
-        return v.length() <= 64 ? v : v.substring(0, 64) + "...";
     }
 
     /** Whether a member in {@code state}, with that {@code status} and {@code load}, is listed. */

@@ -7,6 +7,7 @@ import dev.muster.Cluster;
 import dev.muster.ClusterInfo;
 import dev.muster.Member;
 import dev.muster.MemberState;
+import dev.muster.agents.AgentRuntime;
 import dev.muster.balance.NodeLoad;
 import dev.muster.control.ControlPlane;
 import dev.muster.control.ControlState;
@@ -16,8 +17,10 @@ import io.helidon.webserver.http.ServerResponse;
 import java.util.Objects;
 
 /**
- * The HTTP face of one node: health checks, the member list, the control plane's leader,
- * node statuses and strategy ({@link ControlApi}), and fault injection ({@link FaultApi}), as JSON.
+ * The HTTP face of one node: health checks, the member list and registration
+ * ({@link RegistryApi}), the control plane's leader, node statuses and strategy
+ * ({@link ControlApi}), agents ({@link AgentsApi}), statistics ({@link StatsApi}) and fault
+ * injection ({@link FaultApi}), as JSON.
  *
  * <pre>
  * GET /health/alive       200 {"status":"alive"} while the process serves
@@ -25,9 +28,21 @@ import java.util.Objects;
  * GET /api/cluster/nodes  200 [{"name","address","gossip_port","http_port","state","incarnation","role","status",
  *                               "roles","health":{"cpu","memory","disk","load","agents","max_agents"},"services",
  *                               "metadata"}]; ?filter=healthy|available and ?service=NAME select ({@link NodeQuery})
+ * GET /api/cluster/nodes/{id}  200 one member as the list shows it; 404 when unknown
  * GET /api/cluster/info   200 {"name","index","state","incarnation","pid","uptime_ms","cluster_size","members",
  *                              "alive","suspect","dead","left","formed","leader","term","role","healthy"}:
  *                              this node and what it sees
+ * POST   /api/cluster/nodes       {"id","hostname","ip","port","max_agents"?,"services"?}: 201, a registered node
+ * POST   /api/cluster/nodes/{id}  {"cpu"?,"memory"?,"disk"?,"load"?,"agents"?}: a registered node's heartbeat;
+ *                                 {"status"}: an operator's status (online, draining, standby)
+ * DELETE /api/cluster/nodes/{id}  a registered node leaves ({@link RegistryApi})
+ * GET    /api/cluster/leader      POST /api/cluster/leader    GET|POST /api/cluster/strategy
+ * POST   /api/cluster/balance     the strategy ({@link ControlApi})
+ * GET    /api/cluster/stats       nodes by state, role and status, agents by phase, utilisation ({@link StatsApi})
+ * GET    /api/cluster/agents      GET /api/cluster/assignments (the same list)   GET /api/cluster/agents/{id}
+ * POST   /api/cluster/agents      {"id","type","service"?,"args"?}: 201     DELETE /api/cluster/agents/{id}
+ * POST   /api/cluster/agents/{id}/migrate  {"node"}: 202
+ * GET    /api/node/agents         this node's agent runtime ({@link AgentsApi})
  * GET    /api/faults          200 {"enabled","rules":[{"peer","drop_rate","delay_ms","blackhole"}]}
  * POST   /api/faults          {"peer","blackhole"|"drop_rate"|"delay_ms"}: 200 the peer's rule
  * DELETE /api/faults[/{peer}] heal all (200 {"healed": n}) or one peer; only on --faults nodes
@@ -54,9 +69,11 @@ public final class NodeServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final WebServer server;
+    private final Registry registry;
 
-    private NodeServer(WebServer server) {
+    private NodeServer(WebServer server, Registry registry) {
         this.server = server;
+        this.registry = registry;
     }
 
     /** Serves {@code cluster} over HTTP on {@code host:port} (0 = any free port), without a control plane. */
@@ -71,11 +88,45 @@ public final class NodeServer implements AutoCloseable {
      * @param control the node's control plane, or null for none (the control endpoints answer 503)
      */
     public static NodeServer start(Cluster cluster, ControlPlane control, String host, int port) {
+        return start(cluster, control, null, host, port);
+    }
+
+    /**
+     * Serves {@code cluster}, its control plane and its agent runtime over HTTP on
+     * {@code host:port} (0 = any free port). Nodes registered through this server
+     * ({@code POST /api/cluster/nodes}) bind to {@code host} too, and leave when it closes.
+     *
+     * @param control the node's control plane, or null for none (the control endpoints answer 503)
+     * @param runtime the node's agent runtime, or null for none ({@code /api/node/agents} answers 503)
+     */
+    public static NodeServer start(Cluster cluster, ControlPlane control, AgentRuntime runtime, String host, int port) {
+        return start(cluster, control, runtime, host, port, Registry.Settings.DEFAULT);
+    }
+
+    /** As above, with the registry's heartbeat timeout and protocol settings given (tests). */
+    static NodeServer start(Cluster cluster, ControlPlane control, AgentRuntime runtime, String host, int port,
+                            Registry.Settings registration) {
         Objects.requireNonNull(cluster, "cluster");
         ControlApi api = new ControlApi(cluster, control);
         FaultApi faults = new FaultApi(cluster);
         StatsApi stats = new StatsApi(cluster, control);
-        WebServer server = WebServer.builder()
+        AgentsApi agents = new AgentsApi(cluster, control, runtime);
+        Registry registry = new Registry(cluster, host, registration);
+        RegistryApi registrations = new RegistryApi(cluster, control, api, registry);
+        WebServer server;
+        try {
+            server = build(cluster, control, host, port, r -> r.update(api::routes).update(faults::routes)
+                    .update(stats::routes).update(agents::routes).update(registrations::routes));
+        } catch (RuntimeException e) {
+            registry.close();
+            throw e;
+        }
+        return new NodeServer(server, registry);
+    }
+
+    private static WebServer build(Cluster cluster, ControlPlane control, String host, int port,
+                                   java.util.function.Consumer<io.helidon.webserver.http.HttpRouting.Builder> apis) {
+        return WebServer.builder()
                 .host(host)
                 .port(port)
                 .shutdownHook(false) // muster serve's own hook leaves the cluster first
@@ -89,13 +140,12 @@ public final class NodeServer implements AutoCloseable {
                         .get("/api/cluster/nodes", (req, res) -> answer(res, () -> nodes(cluster, control,
                                 NodeQuery.of(req.query().first("filter").orElse(null),
                                         req.query().first("service").orElse(null)))))
+                        .get("/api/cluster/nodes/{id}", (req, res) -> answer(res, () -> node(cluster, control,
+                                req.path().pathParameters().get("id"))))
                         .get("/api/cluster/info", (req, res) -> answer(res, () -> info(cluster, control)))
-                        .update(api::routes)
-                        .update(faults::routes)
-                        .update(stats::routes))
+                        .update(apis::accept))
                 .build()
                 .start();
-        return new NodeServer(server);
     }
 
     /** The port served. */
@@ -117,6 +167,11 @@ public final class NodeServer implements AutoCloseable {
      * node is closed.
      */
     static void answer(ServerResponse res, java.util.function.Supplier<Object> body) {
+        answer(res, 200, body);
+    }
+
+    /** As {@link #answer(ServerResponse, java.util.function.Supplier)}, with {@code status} for success (201, 202). */
+    static void answer(ServerResponse res, int status, java.util.function.Supplier<Object> body) {
         Object value;
         try {
             value = body.get();
@@ -127,7 +182,7 @@ public final class NodeServer implements AutoCloseable {
             json(res, 503, error("node stopped", closed.getMessage()));
             return;
         }
-        json(res, 200, value);
+        json(res, status, value);
     }
 
     private static ObjectNode error(String error, String detail) {
@@ -170,43 +225,58 @@ public final class NodeServer implements AutoCloseable {
         ArrayNode list = JSON.createArrayNode();
         ControlState state = control == null ? ControlState.INITIAL : control.state();
         for (Member m : cluster.members()) {
-            String status = m.state() == MemberState.DEAD || m.state() == MemberState.LEFT ? "offline"
-                    : state.status(m.name()).jsonName();
-            NodeLoad load = NodeLoad.fromMetadata(m.metadata());
-            if (!query.matches(m.state(), status, load)) {
-                continue;
+            if (query.matches(m.state(), status(m, state), NodeLoad.fromMetadata(m.metadata()))) {
+                node(list.addObject(), m, control, state);
             }
-            ObjectNode n = list.addObject();
-            n.put("name", m.name());
-            n.put("address", m.address().host());
-            n.put("gossip_port", m.address().port());
-            String http = m.metadata().get(HTTP_PORT_KEY);
-            if (http != null && !http.isEmpty() && http.length() < 6 && http.chars().allMatch(Character::isDigit)
-                    && Integer.parseInt(http) <= 65_535) {
-                n.put("http_port", Integer.parseInt(http));
-            } else {
-                n.putNull("http_port");
-            }
-            n.put("state", m.state().jsonName());
-            n.put("incarnation", m.incarnation());
-            n.put("role", control == null ? "worker" : control.role(m.name()).jsonName());
-            n.put("status", status);
-            ArrayNode roles = n.putArray("roles");
-            String r = m.metadata().get(ROLES_KEY);
-            if (r != null) {
-                for (String role : r.split(",")) {
-                    if (!role.isBlank()) {
-                        roles.add(role.strip());
-                    }
-                }
-            }
-            putHealth(n.putObject("health"), m.metadata(), load);
-            ArrayNode services = n.putArray("services");
-            load.services().forEach(services::add);
-            ObjectNode meta = n.putObject("metadata");
-            m.metadata().asMap().forEach(meta::put);
         }
         return list;
+    }
+
+    /** What an operator set, or offline while membership shows the member dead or left. */
+    private static String status(Member m, ControlState state) {
+        return m.state() == MemberState.DEAD || m.state() == MemberState.LEFT ? "offline"
+                : state.status(m.name()).jsonName();
+    }
+
+    /** GET /api/cluster/nodes/{id}: the member of that name as the list shows it; 404 when unknown. */
+    private static ObjectNode node(Cluster cluster, ControlPlane control, String name) {
+        Member m = cluster.member(name).orElseThrow(() -> new ApiError(404, "unknown node", "no member named '"
+                + RequestBody.abbreviate(name) + "'; GET /api/cluster/nodes lists them"));
+        return node(JSON.createObjectNode(), m, control, control == null ? ControlState.INITIAL : control.state());
+    }
+
+    /** One member's entry of /api/cluster/nodes, written into {@code n}. */
+    static ObjectNode node(ObjectNode n, Member m, ControlPlane control, ControlState state) {
+        NodeLoad load = NodeLoad.fromMetadata(m.metadata());
+        n.put("name", m.name());
+        n.put("address", m.address().host());
+        n.put("gossip_port", m.address().port());
+        String http = m.metadata().get(HTTP_PORT_KEY);
+        if (http != null && !http.isEmpty() && http.length() < 6 && http.chars().allMatch(Character::isDigit)
+                && Integer.parseInt(http) <= 65_535) {
+            n.put("http_port", Integer.parseInt(http));
+        } else {
+            n.putNull("http_port");
+        }
+        n.put("state", m.state().jsonName());
+        n.put("incarnation", m.incarnation());
+        n.put("role", control == null ? "worker" : control.role(m.name()).jsonName());
+        n.put("status", status(m, state));
+        ArrayNode roles = n.putArray("roles");
+        String r = m.metadata().get(ROLES_KEY);
+        if (r != null) {
+            for (String role : r.split(",")) {
+                if (!role.isBlank()) {
+                    roles.add(role.strip());
+                }
+            }
+        }
+        putHealth(n.putObject("health"), m.metadata(), load);
+        ArrayNode services = n.putArray("services");
+        load.services().forEach(services::add);
+        ObjectNode meta = n.putObject("metadata");
+        m.metadata().asMap().forEach(meta::put);
+        return n;
     }
 
     /**
@@ -250,8 +320,13 @@ public final class NodeServer implements AutoCloseable {
         }
     }
 
+    /** Stops serving; the nodes registered through this server leave (each within a few seconds, in parallel). */
     @Override
     public void close() {
-        server.stop();
+        try {
+            server.stop();
+        } finally {
+            registry.close();
+        }
     }
 }

@@ -85,6 +85,12 @@ final class RequestBody {
         return fields.has(name);
     }
 
+    /** Whether the body has the field {@code name} as JSON null. */
+    boolean isNull(String name) {
+        JsonNode v = fields.get(name);
+        return v != null && v.isNull();
+    }
+
     /** The number field {@code name}; missing, null or not a number is a 400. */
     double number(String name, String example) {
         JsonNode v = required(name, example);
@@ -109,6 +115,45 @@ final class RequestBody {
             throw ApiError.badRequest("field '" + name + "' is missing; send " + example);
         }
         return v;
+    }
+
+    /** The whole-number field {@code name} between {@code min} and {@code max}; anything else is a 400. */
+    int integer(String name, int min, int max, String example) {
+        JsonNode v = required(name, example);
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < min || v.asInt() > max) {
+            throw ApiError.badRequest("field '" + name + "' must be a whole number from " + min + " to " + max + ", not "
+                    + abbreviate(v.toString()) + "; send " + example);
+        }
+        return v.asInt();
+    }
+
+    /**
+     * The array-of-strings field {@code name}, at most {@code maxItems} long; missing, null, not an
+     * array, or an entry that is no string is a 400.
+     */
+    java.util.List<String> texts(String name, int maxItems, String example) {
+        JsonNode v = required(name, example);
+        if (!v.isArray()) {
+            throw ApiError.badRequest("field '" + name + "' must be an array of strings, not " + abbreviate(v.toString())
+                    + "; send " + example);
+        }
+        if (v.size() > maxItems) {
+            throw ApiError.badRequest("field '" + name + "' has " + v.size() + " entries; at most " + maxItems);
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode e : v) {
+            if (!e.isTextual()) {
+                throw ApiError.badRequest("field '" + name + "' must hold only strings, not " + abbreviate(e.toString())
+                        + "; send " + example);
+            }
+            out.add(e.asText());
+        }
+        return out;
+    }
+
+    /** A value echoed in an error, cut to a length a reader can take. */
+    static String abbreviate(String v) {
+        return v.length() <= 64 ? v : v.substring(0, 64) + "...";
     }
 
     /** The string field {@code name}; missing, null or not a string is a 400. */

@@ -6,10 +6,12 @@ import dev.muster.Cluster;
 import dev.muster.Member;
 import dev.muster.MemberState;
 import dev.muster.balance.NodeLoad;
+import dev.muster.control.AgentPhase;
 import dev.muster.control.ControlPlane;
 import dev.muster.control.ControlState;
 import dev.muster.control.Role;
 import io.helidon.webserver.http.HttpRouting;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,12 +23,14 @@ import java.util.TreeMap;
  * {"nodes": 5,
  *  "by_state": {"alive": 4, "dead": 1, ...}, "by_role": {"leader": 1, "replica": 2, "worker": 2},
  *  "by_status": {"online": 4, "offline": 1},
- *  "agents": {"assigned": 12},
+ *  "agents": {"assigned": 12, "total": 14,
+ *             "by_phase": {"pending": 2, "assigned": 1, "running": 10, "failed": 1, "migrating": 0}},
  *  "utilisation": {"agents": 12, "max_agents": 160, "cpu_avg": 0.31, "memory_avg": 0.52, "reporting": 4},
  *  "strategy": "round-robin", "version": 17, "leader": "node-1", "term": 3}
  * </pre>
  *
- * Roles, statuses and assignments come from this node's copy of the control state (cheap, may
+ * {@code agents.assigned} counts the placed agents (in any phase but pending), {@code total} all
+ * of them, and {@code by_phase} each phase, every phase listed. Roles, statuses and agents come from this node's copy of the control state (cheap, may
  * lag a write by a moment); the utilisation sums what the alive nodes report in their metadata,
  * and the averages count only nodes that reported a figure. Without a control plane, roles are
  * all {@code worker}, statuses {@code online} or {@code offline}, and the control fields null.
@@ -86,7 +90,15 @@ final class StatsApi {
         byState.forEach(n.putObject("by_state")::put);
         byRole.forEach(n.putObject("by_role")::put);
         byStatus.forEach(n.putObject("by_status")::put);
-        n.putObject("agents").put("assigned", state.assignments().size());
+        ObjectNode a = n.putObject("agents");
+        a.put("assigned", state.assignments().size());
+        a.put("total", state.agents().size());
+        Map<AgentPhase, Integer> byPhase = new EnumMap<>(AgentPhase.class);
+        state.agents().values().forEach(x -> byPhase.merge(x.phase(), 1, Integer::sum));
+        ObjectNode phases = a.putObject("by_phase");
+        for (AgentPhase p : AgentPhase.values()) {
+            phases.put(p.jsonName(), byPhase.getOrDefault(p, 0));
+        }
         ObjectNode u = n.putObject("utilisation");
         u.put("agents", agents);
         u.put("max_agents", maxAgents);
