@@ -246,7 +246,7 @@ final class BenchControlCommand implements Callable<Integer> {
         return o;
     }
 
-    private static ObjectNode stats(List<Long> ms) {
+    static ObjectNode stats(List<Long> ms) {
         List<Long> s = ms.stream().sorted().toList();
         ObjectNode o = JSON.createObjectNode();
         o.put("p50", s.get(s.size() / 2));

@@ -117,7 +117,7 @@ class ServeCommandTest {
     @Test
     void healthFlagsGiveTheReporterItsSettings() {
         ServeCommand.Health d = parse().health();
-        assertThat(d.maxAgents()).as("4 per processor").isEqualTo(Math.min(10_000, 4 * Runtime.getRuntime().availableProcessors()));
+        assertThat(d.maxAgents()).as("16 per processor").isEqualTo(Math.min(10_000, 16 * Runtime.getRuntime().availableProcessors()));
         assertThat(d.services()).isEmpty();
         assertThat(d.interval()).isEqualTo(java.time.Duration.ofSeconds(5));
 

@@ -55,8 +55,14 @@ final class Coordinator {
         Map<String, Member> byName = new HashMap<>();
         members.forEach(m -> byName.put(m.name(), m));
         LoadTable table = LoadTable.of(members, n -> s.status(n) == NodeStatus.ONLINE);
+        Map<String, Integer> held = new HashMap<>();
+        for (AgentInfo a : s.agents().values()) {
+            if (a.placed()) {
+                held.merge(a.node(), 1, Integer::sum);
+            }
+        }
         for (int i = 0; i < table.size(); i++) {
-            table.agents(i, s.agentsOn(table.name(i)));
+            table.agents(i, held.getOrDefault(table.name(i), 0));
         }
         List<Mutation.Placement> place = new ArrayList<>();
         List<Mutation.MigrateAgent> migrate = new ArrayList<>();

@@ -75,9 +75,13 @@ public final class HealthReporter implements AutoCloseable {
     /** Most agents a node may accept: a node configured for more is a typo, not a big machine. */
     public static final int MAX_AGENTS = 10_000;
 
-    /** The agents a node accepts at most unless configured: 4 per available processor. */
+    /**
+     * The agents a node accepts at most unless configured: 16 per available processor. An agent
+     * is a slot, not a measured cost; most agents wait on I/O, and a node that must take over a
+     * dead neighbour's share needs room beyond its own.
+     */
     public static int defaultMaxAgents() {
-        return Math.min(MAX_AGENTS, 4 * Runtime.getRuntime().availableProcessors());
+        return Math.min(MAX_AGENTS, 16 * Runtime.getRuntime().availableProcessors());
     }
 
     /** A fraction (or load per core) must move more than this before it is published again. */
