@@ -155,7 +155,7 @@ final class BenchAgentsCommand implements Callable<Integer> {
             long moved = awaitRunning(orphans, deadline, Set.of(victim));
             deadMs.add((dead - t0) / 1_000_000);
             movedMs.add((moved - dead) / 1_000_000);
-            if (!json) {
+            {
                 System.err.printf("run %d: killed node-%d holding %d agents; declared dead after %d ms; all running elsewhere"
                         + " %d ms after that%n", run, victim, orphans.size(), (dead - t0) / 1_000_000, (moved - dead) / 1_000_000);
             }
@@ -206,12 +206,17 @@ final class BenchAgentsCommand implements Callable<Integer> {
             lost += missing;
             duplicated += dups.size();
             settledMs.add((done - t0) / 1_000_000);
-            if (!json) {
+            {
                 System.err.printf("leader run %d: killed %s after %d of %d submissions; all %d agents ran again after %d ms;"
                         + " lost %d, duplicated %s%n", run, leader, killAt, burst, all.size(), (done - t0) / 1_000_000,
                         missing, dups.isEmpty() ? "none" : dups);
             }
             cluster.startNode(victim, SETTLE);
+            // the wave goes again, so that every run starts from the same load and capacity
+            for (String id : wave) {
+                delete(writer, id);
+            }
+            all.removeAll(wave);
             awaitRunning(all, System.nanoTime() + SETTLE.toNanos(), null);
         }
         ObjectNode o = JSON.createObjectNode();
@@ -234,6 +239,24 @@ final class BenchAgentsCommand implements Callable<Integer> {
             Thread.sleep(20);
         }
         throw new IllegalStateException("agent " + id + " was not accepted within " + SETTLE);
+    }
+
+    private void delete(int via, String id) throws InterruptedException {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                int code = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.httpPort(via)
+                        + "/api/cluster/agents/" + id)).timeout(Duration.ofSeconds(5)).DELETE().build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
+                if (code == 200 || code == 404) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                // not answering yet: try again
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("agent " + id + " was not stopped within " + SETTLE);
     }
 
     private int post(int node, String path, String body) {
@@ -284,7 +307,7 @@ final class BenchAgentsCommand implements Callable<Integer> {
     private Map<String, String> assignments(int via) {
         Map<String, String> out = new HashMap<>();
         get(via, "/api/cluster/agents").ifPresent(list -> list.forEach(a -> {
-            if (!a.path("node").asText().isEmpty()) {
+            if (a.path("node").isTextual()) {
                 out.put(a.path("id").asText(), a.path("node").asText());
             }
         }));
