@@ -134,6 +134,11 @@ public final class LocalCluster {
         return layout.size();
     }
 
+    /** The cluster's REST API, through its first running node that answers. */
+    public ClusterApi api() {
+        return new ClusterApi(this, client);
+    }
+
     public Path directory() {
         return dir.root();
     }

@@ -20,16 +20,45 @@ final class NodeClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private final String host;
 
+    /** A node's answer: its status code and JSON body (null when the body is not JSON). */
+    record Answer(int status, JsonNode body) {}
+
     NodeClient(String host) {
         this.host = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
     }
 
     /** The JSON body of a 200 answer to GET {@code path}. */
     Optional<JsonNode> get(int port, String path) {
+        return send(port, "GET", path, null, TIMEOUT).filter(a -> a.status() == 200 && a.body() != null)
+                .map(Answer::body);
+    }
+
+    /**
+     * Sends {@code method path} with a JSON {@code body} (null for none) and waits up to
+     * {@code timeout}; empty when the node cannot be reached (not running, refused), a 504 with
+     * {"error","detail"} when it took the request but did not answer in time.
+     */
+    Optional<Answer> send(int port, String method, String path, String body, Duration timeout) {
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body);
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
-                    .timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
+                    .timeout(timeout).header("Content-Type", "application/json").method(method, publisher).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode json;
+            try {
+                json = JSON.readTree(r.body());
+            } catch (IOException notJson) {
+                json = null;
+            }
+            return Optional.of(new Answer(r.statusCode(), json));
+        } catch (java.net.http.HttpConnectTimeoutException e) {
+            return Optional.empty();
+        } catch (java.net.http.HttpTimeoutException e) {
+            // it took the request: a write may still happen, so the caller must not send it elsewhere
+            return Optional.of(new Answer(504, JSON.createObjectNode().put("error", "no answer").put("detail",
+                    method + " " + path + " got no answer within " + dev.muster.Durations.format(timeout)
+                            + "; a write may still take effect")));
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
