@@ -6,6 +6,9 @@ import dev.muster.ClusterConfig;
 import dev.muster.ClusterConfigLoader;
 import dev.muster.MemberEvent;
 import dev.muster.Metadata;
+import dev.muster.agents.Agent;
+import dev.muster.agents.AgentRuntime;
+import dev.muster.agents.AgentTypes;
 import dev.muster.control.ControlConfig;
 import dev.muster.control.ControlPlane;
 import dev.muster.control.LeaderChanged;
@@ -19,8 +22,11 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code muster serve}: runs one node in the foreground until it is stopped. SIGTERM or Ctrl-C
@@ -40,6 +46,11 @@ import picocli.CommandLine.Option;
  * <p>Every {@code --health-interval} the node publishes its health in its metadata (the host's CPU,
  * memory, disk of {@code --data-dir} or the working directory, load per core), with its agents,
  * {@code --max-agents} and {@code --services} ({@link HealthReporter}).
+ *
+ * <p>Its agent runtime runs the agents the leader places here: the built-in types ({@code command},
+ * {@code counter}) and those of {@code --agent-type}, each in {@code <data-dir>/agents/<id>} (a
+ * temporary directory, removed at exit, without {@code --data-dir}). On SIGTERM the agents stop
+ * first, then the control plane, then the node leaves.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run one cluster node in the foreground (SIGTERM leaves gracefully).")
@@ -114,6 +125,39 @@ final class ServeCommand implements Callable<Integer> {
             + " memory, disk and load and publishes what changed (default 5s; 50ms..10m).")
     String healthInterval;
 
+    @Option(names = "--agent-type", paramLabel = "NAME=CLASS", converter = AgentTypeOption.Converter.class,
+            description = "An agent type this node runs besides command and counter: a class on the class path that"
+                    + " implements dev.muster.agents.Agent with a public no-argument constructor; repeatable."
+                    + " Every node that may take such agents needs the same option.")
+    List<AgentTypeOption> agentTypes;
+
+    @Spec
+    CommandSpec spec;
+
+    /** One {@code --agent-type NAME=CLASS}, checked when parsed: the name's rule, and that the class loads and fits. */
+    record AgentTypeOption(String name, String className) {
+        static final String RULE = "must be NAME=CLASS: NAME 1 to 128 characters of A-Z, a-z, 0-9, '.', '_' and '-',"
+                + " CLASS a class on the class path implementing " + Agent.class.getName()
+                + " with a public no-argument constructor";
+
+        static final class Converter implements CommandLine.ITypeConverter<AgentTypeOption> {
+            @Override
+            public AgentTypeOption convert(String value) {
+                int eq = value.indexOf('=');
+                if (eq <= 0 || eq == value.length() - 1) {
+                    throw new CommandLine.TypeConversionException("'" + value + "' " + RULE);
+                }
+                AgentTypeOption t = new AgentTypeOption(value.substring(0, eq).strip(), value.substring(eq + 1).strip());
+                try {
+                    AgentTypes.builtIn().withClass(t.name(), t.className());
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.TypeConversionException("'" + value + "': " + e.getMessage());
+                }
+                return t;
+            }
+        }
+    }
+
     /** What {@code --max-agents}, {@code --services} and {@code --health-interval} set. */
     record Health(int maxAgents, java.util.Set<String> services, java.time.Duration interval) {}
 
@@ -123,12 +167,31 @@ final class ServeCommand implements Callable<Integer> {
     /** Helidon logs its start-up at INFO through java.util.logging; a node's own lines are enough. */
     private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
 
+    /**
+     * The built-in agent types and those of {@code --agent-type}.
+     *
+     * @throws CommandLine.ParameterException when a name is given twice
+     */
+    AgentTypes agentTypes() {
+        AgentTypes types = AgentTypes.builtIn();
+        for (AgentTypeOption t : agentTypes == null ? List.<AgentTypeOption>of() : agentTypes) {
+            try {
+                types = types.withClass(t.name(), t.className());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--agent-type': '"
+                        + t.name() + "=" + t.className() + "': " + e.getMessage() + "; give each NAME once");
+            }
+        }
+        return types;
+    }
+
     @Override
     public Integer call() throws Exception {
         HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
         ClusterConfig config = config(System.getenv());
         ControlConfig controlConfig = controlConfig(config);
         Health health = health();
+        AgentTypes types = agentTypes();
         CountDownLatch stopped = new CountDownLatch(1);
         if (lease != null) {
             // Before anything slow: a node whose starter died before writing its pid must end by itself.
@@ -139,8 +202,15 @@ final class ServeCommand implements Callable<Integer> {
         AtomicReference<NodeServer> http = new AtomicReference<>();
         AtomicReference<ControlPlane> control = new AtomicReference<>();
         AtomicReference<HealthReporter> reporter = new AtomicReference<>();
+        AtomicReference<AgentRuntime> agents = new AtomicReference<>();
+        Path agentsDir = dataDir != null ? dataDir.resolve("agents") : java.nio.file.Files.createTempDirectory("muster-agents-");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                // Agents stop first, while the control plane still takes their last reports.
+                AgentRuntime a = agents.get();
+                if (a != null) {
+                    a.close();
+                }
                 HealthReporter r = reporter.get();
                 if (r != null) {
                     r.close();
@@ -154,6 +224,9 @@ final class ServeCommand implements Callable<Integer> {
                 if (server != null) {
                     server.close();
                 }
+                if (dataDir == null) {
+                    deleteTree(agentsDir);
+                }
                 stopped.countDown();
             }
         }, "muster-shutdown"));
@@ -164,9 +237,10 @@ final class ServeCommand implements Callable<Integer> {
                     + e.getMessage(), e);
         }
         control.get().onLeaderChanged(e -> System.err.println(describe(e)));
+        agents.set(AgentRuntime.start(node, control.get(), types, agentsDir));
         if (config.httpPort() >= 0) {
             try {
-                http.set(NodeServer.start(node, control.get(), config.bindHost(), config.httpPort()));
+                http.set(NodeServer.start(node, control.get(), agents.get(), config.bindHost(), config.httpPort()));
             } catch (RuntimeException e) {
                 throw new dev.muster.ClusterException("node " + config.nodeName() + " could not serve HTTP on "
                         + config.bindHost() + ":" + config.httpPort() + ": " + e.getMessage()
@@ -177,7 +251,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         // After the HTTP port is in the metadata: the reporter's read-modify-write must not race that one.
         reporter.set(HealthReporter.start(HealthReporter.Scope.HOST, health.interval()));
-        reporter.get().register(node, dataDir, health.maxAgents(), health.services(), () -> 0);
+        reporter.get().register(node, dataDir, health.maxAgents(), health.services(), agents.get()::running);
         node.subscribe(e -> System.err.println(describe(e)));
         System.out.println(config.nodeName() + " serving cluster '" + config.clusterName() + "' at " + node.address()
                 + (http.get() == null ? "" : ", http " + config.bindHost() + ":" + http.get().port())
@@ -245,6 +319,15 @@ final class ServeCommand implements Callable<Integer> {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Removes the temporary agent directory of a node without --data-dir; what cannot go stays for the OS. */
+    private static void deleteTree(Path root) {
+        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(root)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            // a temporary directory
         }
     }
 

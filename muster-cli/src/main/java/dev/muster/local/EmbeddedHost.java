@@ -2,6 +2,8 @@ package dev.muster.local;
 
 import dev.muster.Cluster;
 import dev.muster.ClusterConfig;
+import dev.muster.agents.AgentRuntime;
+import dev.muster.agents.AgentTypes;
 import dev.muster.control.ControlConfig;
 import dev.muster.control.ControlPlane;
 import dev.muster.server.HealthReporter;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *       (a crash, for the others to detect), and both files are removed.</li>
  * </ul>
  *
- * Each node runs its control plane as {@code muster serve} does, with its Raft data in
+ * Each node runs its control plane and agent runtime (the built-in agent types, work directories
+ * in {@code node-i/data/agents}) as {@code muster serve} does, with its Raft data in
  * {@code node-i/data}, kept across restarts. One {@link HealthReporter} of JVM scope (this
  * process's CPU share and heap, the figures the nodes really share) publishes every node's health,
  * with the default interval and max agents and no services.
@@ -47,7 +50,8 @@ public final class EmbeddedHost {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedHost.class);
 
-    private record Running(Cluster cluster, ControlPlane control, NodeServer http, HealthReporter.Registration health) {}
+    private record Running(Cluster cluster, ControlPlane control, AgentRuntime agents, NodeServer http,
+                           HealthReporter.Registration health) {}
 
     private final ClusterDir dir;
     private final long pid = ProcessHandle.current().pid();
@@ -130,6 +134,7 @@ public final class EmbeddedHost {
                     .nodeIndex(i).clusterSize(layout.size()).bindHost(layout.bindHost()).port(layout.gossipPort(i))
                     .httpPort(layout.httpPort(i)).seeds(layout.seeds(i)).build());
             ControlPlane control;
+            AgentRuntime agents;
             NodeServer http;
             try {
                 control = ControlPlane.start(c, ControlConfig.builder().dataDir(dir.dataDir(i)).build());
@@ -137,9 +142,11 @@ public final class EmbeddedHost {
                 c.close();
                 throw e;
             }
+            agents = AgentRuntime.start(c, control, AgentTypes.builtIn(), dir.dataDir(i).resolve("agents"));
             try {
-                http = NodeServer.start(c, control, layout.bindHost(), layout.httpPort(i));
+                http = NodeServer.start(c, control, agents, layout.bindHost(), layout.httpPort(i));
             } catch (RuntimeException e) {
+                agents.close();
                 control.close();
                 c.close();
                 throw e;
@@ -148,9 +155,9 @@ public final class EmbeddedHost {
                     .map(l -> "leader " + l.name() + " term " + l.term()).orElse("no leader")));
             c.updateMetadata(c.localMember().metadata().with(NodeServer.HTTP_PORT_KEY, Integer.toString(http.port())));
             HealthReporter.Registration health = reporter.register(c, dir.dataDir(i),
-                    HealthReporter.defaultMaxAgents(), java.util.Set.of(), () -> 0);
+                    HealthReporter.defaultMaxAgents(), java.util.Set.of(), agents::running);
             log.info("node-{} started: gossip {}, http {}", i, c.address(), http.port());
-            started.put(i, new Running(c, control, http, health));
+            started.put(i, new Running(c, control, agents, http, health));
         } catch (RuntimeException e) {
             log.error("node-{} could not start: {}", i, e.getMessage());
             dir.clearPid(i);
@@ -158,8 +165,13 @@ public final class EmbeddedHost {
         }
     }
 
-    /** Raft first, as {@code muster serve} does: the other replicas elect without it at once. */
+    /**
+     * As {@code muster serve} does: its agents first, then Raft (the other replicas elect without
+     * it at once), then membership. A kill stops the agents too: they are threads and processes of
+     * this JVM, which goes on running.
+     */
     private static void stopNode(Running r, boolean leave) {
+        r.agents().close();
         r.health().close();
         r.control().close();
         if (leave) {
