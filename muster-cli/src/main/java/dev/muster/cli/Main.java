@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Muster: form, inspect and break clusters of JVM nodes.",
         subcommands = {StartCommand.class, StatusCommand.class, StopCommand.class, NodeCommand.class,
-                RestartCommand.class, LogsCommand.class, CleanCommand.class, ServeCommand.class, BenchCommand.class, SimCommand.class,
+                RestartCommand.class, LogsCommand.class, CleanCommand.class, AgentsCommand.class, BalanceCommand.class,
+                StatsCommand.class, ServeCommand.class, BenchCommand.class, SimCommand.class,
                 CompletionCommand.class, HostCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -21,9 +21,10 @@ class CompletionCommandTest {
         }
         String script = buf.toString(StandardCharsets.UTF_8);
         assertThat(script).startsWith("#!/usr/bin/env bash");
-        for (String command : new String[] {"start", "status", "stop", "node", "restart", "logs", "clean", "serve", "sim"}) {
+        for (String command : new String[] {"start", "status", "stop", "node", "restart", "logs", "clean", "serve", "sim",
+                "agents", "agents_run", "agents_ls", "agents_stop", "agents_migrate", "balance", "stats"}) {
             assertThat(script).as("completes '%s'", command).contains("_muster_" + command);
         }
-        assertThat(script).contains("--batch-size").contains("--profile");
+        assertThat(script).contains("--batch-size").contains("--profile").contains("--agent-type");
     }
 }

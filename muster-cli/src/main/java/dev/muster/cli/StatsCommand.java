@@ -1,0 +1,60 @@
+package dev.muster.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code muster stats}: the cluster in numbers ({@code GET /api/cluster/stats} on the first running
+ * node of the local cluster): nodes by state, role and status, agents by phase, utilisation, the
+ * strategy and the leader, as that node sees them.
+ */
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = "Show the cluster's numbers: nodes by state, role and status, agents by phase, utilisation.")
+final class StatsCommand implements Callable<Integer> {
+
+    @Mixin
+    LocalOptions local;
+
+    @Override
+    public Integer call() {
+        JsonNode s = local.open().api().get("/api/cluster/stats").orThrow();
+        System.out.print(local.json ? s.toPrettyString() + "\n" : text(s));
+        return 0;
+    }
+
+    /** The stats as a few lines of text. */
+    static String text(JsonNode s) {
+        JsonNode agents = s.path("agents");
+        JsonNode u = s.path("utilisation");
+        StringBuilder out = new StringBuilder();
+        out.append("nodes ").append(s.path("nodes").asInt()).append(": ").append(counts(s.path("by_state"))).append('\n');
+        out.append("roles: ").append(counts(s.path("by_role"))).append('\n');
+        out.append("status: ").append(counts(s.path("by_status"))).append('\n');
+        out.append("agents ").append(agents.path("total").asInt()).append(": ").append(counts(agents.path("by_phase")))
+                .append(" (").append(agents.path("assigned").asInt()).append(" placed)\n");
+        out.append("utilisation: agents ").append(u.path("agents").asLong()).append('/').append(u.path("max_agents").asLong())
+                .append(", cpu ").append(percent(u.path("cpu_avg"))).append(", memory ").append(percent(u.path("memory_avg")))
+                .append(" (").append(u.path("reporting").asInt()).append(" reporting)\n");
+        out.append("strategy ").append(s.path("strategy").asText("-"));
+        if (s.path("version").isNumber()) {
+            out.append(" (state version ").append(s.path("version").asLong()).append(')');
+        }
+        out.append(", leader ").append(s.path("leader").isTextual()
+                ? s.path("leader").asText() + " (term " + s.path("term").asLong() + ")" : "none").append('\n');
+        return out.toString();
+    }
+
+    private static String counts(JsonNode byName) {
+        List<String> parts = new ArrayList<>();
+        byName.fields().forEachRemaining(e -> parts.add(e.getKey() + " " + e.getValue().asInt()));
+        return parts.isEmpty() ? "-" : String.join(", ", parts);
+    }
+
+    private static String percent(JsonNode fraction) {
+        return fraction.isNumber() ? Math.round(fraction.asDouble() * 100) + "%" : "-";
+    }
+}
