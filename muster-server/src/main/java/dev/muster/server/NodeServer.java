@@ -112,7 +112,7 @@ public final class NodeServer implements AutoCloseable {
         StatsApi stats = new StatsApi(cluster, control);
         AgentsApi agents = new AgentsApi(cluster, control, runtime);
         Registry registry = new Registry(cluster, host, registration);
-        RegistryApi registrations = new RegistryApi(cluster, control, api, registry);
+        RegistryApi registrations = new RegistryApi(control, api, registry);
         WebServer server;
         try {
             server = build(cluster, control, host, port, r -> r.update(api::routes).update(faults::routes)

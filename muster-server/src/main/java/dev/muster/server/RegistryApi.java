@@ -65,13 +65,11 @@ final class RegistryApi {
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
 
-    private final Cluster cluster;
     private final ControlPlane control; // null: no control plane
     private final ControlApi statuses;
     private final Registry registry;
 
-    RegistryApi(Cluster cluster, ControlPlane control, ControlApi statuses, Registry registry) {
-        this.cluster = cluster;
+    RegistryApi(ControlPlane control, ControlApi statuses, Registry registry) {
         this.control = control;
         this.statuses = statuses;
         this.registry = registry;
