@@ -8,12 +8,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.Cluster;
-import dev.muster.ClusterConfig;
 import dev.muster.agents.AgentRuntime;
 import dev.muster.agents.AgentTypes;
 import dev.muster.control.ControlConfig;
 import dev.muster.control.ControlPlane;
-import dev.muster.membership.MembershipConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,10 +49,8 @@ class AgentsApiTest {
     static void start() throws Exception {
         reporter = HealthReporter.start(HealthReporter.Scope.JVM, Duration.ofMillis(100));
         for (int i = 1; i <= 2; i++) {
-            Cluster c = Cluster.start(ClusterConfig.builder().clusterName("agents-api-test").nodeName("node-" + i)
-                    .bindHost("127.0.0.1").port(0).httpPort(-1).clusterSize(2)
-                    .seeds(nodes.isEmpty() ? List.of() : List.of(nodes.get(0).address()))
-                    .membership(MembershipConfig.local()).build());
+            Cluster c = Loopback.node("agents-api-test", "node-" + i,
+                    nodes.isEmpty() ? List.of() : List.of(nodes.get(0).address()));
             ControlPlane control = ControlPlane.start(c, ControlConfig.builder().port(0)
                     .dataDir(dir.resolve("node-" + i)).build());
             AgentRuntime runtime = AgentRuntime.start(c, control, AgentTypes.builtIn(), dir.resolve("agents-" + i));

@@ -1,18 +1,14 @@
 package dev.muster.server;
 
+import static dev.muster.server.Http.assertError;
+import static dev.muster.server.Http.get;
+import static dev.muster.server.Http.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.muster.Cluster;
-import dev.muster.ClusterConfig;
 import dev.muster.control.ControlConfig;
 import dev.muster.control.ControlPlane;
-import dev.muster.membership.MembershipConfig;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,9 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NodeServerTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
     @TempDir
     static Path dir;
 
@@ -42,8 +35,6 @@ class NodeServerTest {
     private static NodeServer http1;
     private static NodeServer http2;
     private static NodeServer bare;
-
-    private record Answer(int status, JsonNode body) {}
 
     @BeforeAll
     static void start() throws Exception {
@@ -60,8 +51,7 @@ class NodeServerTest {
     }
 
     private static Cluster node(String name, List<dev.muster.Address> seeds) {
-        return Cluster.start(ClusterConfig.builder().clusterName("server-test").nodeName(name).bindHost("127.0.0.1")
-                .port(0).httpPort(-1).clusterSize(2).seeds(seeds).membership(MembershipConfig.local()).build());
+        return Loopback.node("server-test", name, seeds);
     }
 
     @AfterAll
@@ -69,31 +59,8 @@ class NodeServerTest {
         Closing.all(bare, http2, http1, control2, control1, two, one);
     }
 
-    private static Answer get(NodeServer s, String path) throws Exception {
-        return send(s, HttpRequest.newBuilder(uri(s, path)).GET());
-    }
-
-    private static Answer post(NodeServer s, String path, String body) throws Exception {
-        return send(s, HttpRequest.newBuilder(uri(s, path)).POST(HttpRequest.BodyPublishers.ofString(body)));
-    }
-
-    private static URI uri(NodeServer s, String path) {
-        return URI.create("http://127.0.0.1:" + s.port() + path);
-    }
-
-    private static Answer send(NodeServer s, HttpRequest.Builder b) throws Exception {
-        HttpResponse<String> r = HTTP.send(b.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
-        return new Answer(r.statusCode(), JSON.readTree(r.body()));
-    }
-
     private static long version() throws Exception {
         return get(http1, "/api/cluster/strategy").body().path("version").asLong(-1);
-    }
-
-    private static void assertError(Answer a, int status, String error, String detailContains) {
-        assertThat(a.status()).as("status of %s", a.body()).isEqualTo(status);
-        assertThat(a.body().path("error").asText()).as("error of %s", a.body()).isEqualTo(error);
-        assertThat(a.body().path("detail").asText()).as("detail of %s", a.body()).contains(detailContains);
     }
 
     @Test
@@ -124,7 +91,7 @@ class NodeServerTest {
     @Test
     void aStatusWriteIsSeenAndBadOnesChangeNothing() throws Exception {
         long before = version();
-        Answer ok = post(http2, "/api/cluster/nodes/node-2", "{\"status\": \"draining\"}");
+        Http.Answer ok = post(http2, "/api/cluster/nodes/node-2", "{\"status\": \"draining\"}");
         assertThat(ok.status()).as("%s", ok.body()).isEqualTo(200);
         assertThat(ok.body().path("node").asText()).isEqualTo("node-2");
         assertThat(ok.body().path("status").asText()).isEqualTo("draining");
@@ -138,6 +105,9 @@ class NodeServerTest {
             return false;
         });
         assertThat(post(http1, "/api/cluster/nodes/node-2", "{\"status\": \"online\"}").status()).isEqualTo(200);
+
+        assertThat(get(http2, "/api/cluster/nodes/node-2").body().path("status").asText()).isIn("draining", "online");
+        assertError(get(http2, "/api/cluster/nodes/node-9"), 404, "unknown node", "no member named 'node-9'");
 
         long after = version();
         assertError(post(http1, "/api/cluster/nodes/node-9", "{\"status\": \"draining\"}"), 404, "unknown node",
@@ -157,7 +127,7 @@ class NodeServerTest {
 
     @Test
     void strategyIsReadAndWrittenAndAnUnknownOneIsRefused() throws Exception {
-        Answer set = post(http2, "/api/cluster/strategy", "{\"strategy\": \"least-loaded\"}");
+        Http.Answer set = post(http2, "/api/cluster/strategy", "{\"strategy\": \"least-loaded\"}");
         assertThat(set.status()).as("%s", set.body()).isEqualTo(200);
         assertThat(set.body().path("strategy").asText()).isEqualTo("least-loaded");
         JsonNode read = get(http1, "/api/cluster/strategy").body();
@@ -170,7 +140,7 @@ class NodeServerTest {
 
     @Test
     void statsCountNodesByStateRoleAndStatusAndBalanceSetsTheStrategy() throws Exception {
-        Answer set = post(http2, "/api/cluster/balance", "{\"strategy\": \"least-agents\"}");
+        Http.Answer set = post(http2, "/api/cluster/balance", "{\"strategy\": \"least-agents\"}");
         assertThat(set.status()).as("%s", set.body()).isEqualTo(200);
         assertThat(post(http2, "/api/cluster/balance", "{\"strategy\": \"fastest\"}").status()).isEqualTo(400);
         Awaitility.await("the worker's copy of the state has the strategy").atMost(Duration.ofSeconds(30))
@@ -193,7 +163,7 @@ class NodeServerTest {
         assertError(post(http2, "/api/cluster/leader", "{\"node\": \"node-9\"}"), 404, "unknown node", "node-9");
         assertError(post(http2, "/api/cluster/leader", "{}"), 400, "bad request", "field 'node' is missing");
         assertError(post(http2, "/api/cluster/leader", "{not json"), 400, "bad request", "not valid JSON");
-        Answer same = post(http2, "/api/cluster/leader", "{\"node\": \"node-1\"}");
+        Http.Answer same = post(http2, "/api/cluster/leader", "{\"node\": \"node-1\"}");
         assertThat(same.status()).as("%s", same.body()).isEqualTo(200);
         assertThat(same.body().path("leader").asText()).isEqualTo("node-1");
     }

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.Cluster;
-import dev.muster.ClusterConfig;
 import dev.muster.control.ControlConfig;
 import dev.muster.control.ControlPlane;
 import dev.muster.membership.MembershipConfig;
@@ -64,8 +63,7 @@ class RegistryApiTest {
     }
 
     private static Cluster node(String name, List<dev.muster.Address> seeds) {
-        return Cluster.start(ClusterConfig.builder().clusterName("registry-test").nodeName(name).bindHost("127.0.0.1")
-                .port(0).httpPort(-1).clusterSize(2).seeds(seeds).membership(MembershipConfig.local()).build());
+        return Loopback.node("registry-test", name, seeds);
     }
 
     @AfterAll
