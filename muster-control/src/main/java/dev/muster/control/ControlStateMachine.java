@@ -176,7 +176,13 @@ final class ControlStateMachine extends BaseStateMachine {
             refusal = "the command is not a valid control command: " + e.getMessage();
         }
         if (refusal != null) {
-            trx.setException(new IOException(refusal));
+            // Not an exception on the transaction: Ratis answered a refused write from another
+            // node's ordered client only after its request timeout. A refusal entry commits like
+            // any other and is answered with the reason, changing nothing.
+            Command refused = Command.newBuilder().setRefused(
+                    dev.muster.control.proto.Refused.newBuilder().setReason(refusal)).build();
+            return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request)
+                    .setLogData(UnsafeByteOperations.unsafeWrap(refused.toByteArray())).build();
         }
         return trx;
     }

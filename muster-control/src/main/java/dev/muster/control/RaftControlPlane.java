@@ -774,6 +774,9 @@ final class RaftControlPlane implements ControlPlane {
                                 + " bytes; at most " + AgentInfo.MAX_SNAPSHOT_BYTES;
                     }
                 }
+                case REFUSED -> {
+                    return "a refusal is written by the leader only";
+                }
                 case OP_NOT_SET -> {
                     return "the command names no operation";
                 }
@@ -896,6 +899,9 @@ final class RaftControlPlane implements ControlPlane {
             throw new ControlException(ControlException.Reason.UNAVAILABLE, "the leader answered with a bad reply: " + e, e);
         }
         if (!r.getError().isEmpty()) {
+            if (r.getError().contains(PARTITIONED)) {
+                throw unavailable("write " + mutation, null);
+            }
             throw new ControlException(ControlException.Reason.REJECTED, r.getError());
         }
         return new WriteResult(r.getVersion(), r.getDuplicate());

@@ -139,6 +139,7 @@ final class Transitions {
                         c.getHandOff().getSnapshot().toByteArray(), next));
                 yield s.withAgents(a);
             }
+            case REFUSED -> throw new IllegalArgumentException(c.getRefused().getReason());
             case OP_NOT_SET -> throw new IllegalArgumentException("the command names no operation");
         };
     }

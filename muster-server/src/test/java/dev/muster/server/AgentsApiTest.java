@@ -1,5 +1,9 @@
 package dev.muster.server;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import dev.muster.control.ControlException;
+import dev.muster.control.Mutation;
+
 import static dev.muster.server.Http.assertError;
 import static dev.muster.server.Http.delete;
 import static dev.muster.server.Http.get;
@@ -107,6 +111,25 @@ class AgentsApiTest {
         return StreamSupport.stream(list.spliterator(), false).map(n -> n.path("id").asText()).toList();
     }
 
+    /**
+     * A write the leader refuses, sent through the other node's control plane, is refused at
+     * once with the reason. Ratis once answered such a refusal (an exception on the transaction)
+     * only after its request timeout, so the writer saw "unavailable" instead.
+     */
+    @Test
+    void aWriteTheLeaderRefusesComesBackRefusedFromTheOtherNode() throws Exception {
+        Http.post(http(1), "/api/cluster/agents", "{\"id\": \"refusal-probe\", \"type\": \"counter\"}");
+        Awaitility.await().atMost(WAIT).until(() -> get(http(2), "/api/cluster/agents/refusal-probe").body()
+                .path("phase").asText(""), "running"::equals);
+        for (int k = 0; k < 3; k++) {
+            assertThatThrownBy(() -> controls.get(1).write(new Mutation.MigrateAgent("no-such-agent", "node-9")))
+                    .isInstanceOfSatisfying(ControlException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ControlException.Reason.REJECTED))
+                    .hasMessageContaining("no alive member of that name");
+        }
+        Http.delete(http(1), "/api/cluster/agents/refusal-probe");
+    }
+
     @Test
     void anAgentIsSubmittedRunsMigratesAndStops() throws Exception {
         Http.Answer sub = post(http(2), "/api/cluster/agents",
@@ -146,6 +169,7 @@ class AgentsApiTest {
         assertThat(stop.body().path("stopped").asText()).isEqualTo("count-1");
         Awaitility.await("count-1 is gone from the state and the runtime").atMost(WAIT).pollInterval(Duration.ofMillis(100))
                 .until(() -> get(http(1), "/api/cluster/agents/count-1").status() == 404
+                        && get(http(2), "/api/cluster/agents/count-1").status() == 404 // its copy may lag a moment
                         && !ids(get(http(1), "/api/node/agents").body()).contains("count-1")
                         && !ids(get(http(2), "/api/node/agents").body()).contains("count-1"));
         assertError(get(http(2), "/api/cluster/agents/count-1"), 404, "unknown agent", "no agent 'count-1'");
