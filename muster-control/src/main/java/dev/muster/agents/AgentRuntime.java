@@ -83,6 +83,10 @@ public final class AgentRuntime implements AutoCloseable {
         this.types = Objects.requireNonNull(types, "types");
         this.workRoot = Objects.requireNonNull(workRoot, "workRoot");
         this.self = node.localMember().name();
+        int leftovers = CommandAgent.endLeftovers(workRoot);
+        if (leftovers > 0) {
+            LOG.info("{}: ended {} process(es) that command agents of an earlier run left", self, leftovers);
+        }
         this.ticker = TIMER.scheduleWithFixedDelay(this::safeTick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
