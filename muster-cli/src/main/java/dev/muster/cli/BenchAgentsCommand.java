@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.muster.local.LocalCluster;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.muster.local.NodeClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +67,7 @@ final class BenchAgentsCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final NodeClient client = new NodeClient("127.0.0.1");
     private LocalCluster cluster;
     private int nextId;
 
@@ -244,15 +241,10 @@ final class BenchAgentsCommand implements Callable<Integer> {
     private void delete(int via, String id) throws InterruptedException {
         long deadline = System.nanoTime() + SETTLE.toNanos();
         while (System.nanoTime() < deadline) {
-            try {
-                int code = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.httpPort(via)
-                        + "/api/cluster/agents/" + id)).timeout(Duration.ofSeconds(5)).DELETE().build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode();
-                if (code == 200 || code == 404) {
-                    return;
-                }
-            } catch (java.io.IOException e) {
-                // not answering yet: try again
+            int code = client.send(cluster.httpPort(via), "DELETE", "/api/cluster/agents/" + id, null,
+                    Duration.ofSeconds(5)).map(NodeClient.Answer::status).orElse(-1);
+            if (code == 200 || code == 404) {
+                return;
             }
             Thread.sleep(20);
         }
@@ -260,25 +252,12 @@ final class BenchAgentsCommand implements Callable<Integer> {
     }
 
     private int post(int node, String path, String body) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                            + cluster.httpPort(node) + path)).timeout(Duration.ofSeconds(5))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode();
-        } catch (Exception e) {
-            return -1;
-        }
+        return client.send(cluster.httpPort(node), "POST", path, body, Duration.ofSeconds(5))
+                .map(NodeClient.Answer::status).orElse(-1);
     }
 
     private Optional<JsonNode> get(int node, String path) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + cluster.httpPort(node) + path)).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
-        } catch (Exception e) {
-            return Optional.empty();
-        }
+        return client.get(cluster.httpPort(node), path);
     }
 
     private String awaitLeader() throws InterruptedException {

@@ -14,10 +14,7 @@ import dev.muster.control.ControlPlane;
 import dev.muster.control.LeaderInfo;
 import dev.muster.control.Mutation;
 import dev.muster.local.LocalCluster;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.muster.local.NodeClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -382,7 +379,7 @@ final class BenchControlCommand implements Callable<Integer> {
     /** {@code muster serve} processes of a local cluster; a crash is SIGKILL. */
     private final class Processes implements Target {
         final LocalCluster cluster;
-        final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        final NodeClient http = new NodeClient("127.0.0.1");
 
         Processes(Path dir) throws Exception {
             cluster = LocalCluster.create(dir, "bench-control", nodes, "process", "127.0.0.1", basePort, basePort + 1000, 10,
@@ -391,13 +388,7 @@ final class BenchControlCommand implements Callable<Integer> {
         }
 
         private Optional<JsonNode> get(int node, String path) {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + cluster.httpPort(node) + path)).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
-            } catch (Exception e) {
-                return Optional.empty();
-            }
+            return http.get(cluster.httpPort(node), path);
         }
 
         @Override
@@ -408,15 +399,8 @@ final class BenchControlCommand implements Callable<Integer> {
         @Override
         public boolean write(int node) {
             String body = "{\"strategy\":\"" + BalancingStrategy.values()[(int) (System.nanoTime() % 5)].jsonName() + "\"}";
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                                + cluster.httpPort(node) + "/api/cluster/strategy")).timeout(Duration.ofSeconds(5))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                return r.statusCode() == 200;
-            } catch (Exception e) {
-                return false;
-            }
+            return http.send(cluster.httpPort(node), "POST", "/api/cluster/strategy", body, Duration.ofSeconds(5))
+                    .map(a -> a.status() == 200).orElse(false);
         }
 
         @Override

@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /** Reads a local node's HTTP API; an unreachable or unready node is an empty answer, not an error. Thread-safe. */
-final class NodeClient {
+public final class NodeClient {
 
     /** Per request: a local node answers in milliseconds; a hung one must not stall status. */
     static final Duration TIMEOUT = Duration.ofSeconds(2);
@@ -21,14 +21,14 @@ final class NodeClient {
     private final String host;
 
     /** A node's answer: its status code and JSON body (null when the body is not JSON). */
-    record Answer(int status, JsonNode body) {}
+    public record Answer(int status, JsonNode body) {}
 
-    NodeClient(String host) {
+    public NodeClient(String host) {
         this.host = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
     }
 
     /** The JSON body of a 200 answer to GET {@code path}. */
-    Optional<JsonNode> get(int port, String path) {
+    public Optional<JsonNode> get(int port, String path) {
         return send(port, "GET", path, null, TIMEOUT).filter(a -> a.status() == 200 && a.body() != null)
                 .map(Answer::body);
     }
@@ -38,7 +38,7 @@ final class NodeClient {
      * {@code timeout}; empty when the node cannot be reached (not running, refused), a 504 with
      * {"error","detail"} when it took the request but did not answer in time.
      */
-    Optional<Answer> send(int port, String method, String path, String body, Duration timeout) {
+    public Optional<Answer> send(int port, String method, String path, String body, Duration timeout) {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(body);
         try {
