@@ -151,6 +151,11 @@ final class ClusterDir {
         }
     }
 
+    /** Writes the embedded host's pid, atomically (the host reads it as its lease). */
+    void writeHostPid(long pid) {
+        writeAtomically(root.resolve(EmbeddedHost.HOST_PID_FILE), Long.toString(pid));
+    }
+
     void writePid(int index, long pid) {
         writeAtomically(pidFile(index), Long.toString(pid));
     }

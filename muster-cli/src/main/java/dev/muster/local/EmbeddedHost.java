@@ -55,6 +55,10 @@ public final class EmbeddedHost {
 
     private final ClusterDir dir;
     private final long pid = ProcessHandle.current().pid();
+    /** How long the host waits for its starter to write its pid (the host lease) before it gives up. */
+    static final long LEASE_FIRST_WRITE_MILLIS = 10_000;
+    private final long startedNanos = System.nanoTime();
+    private boolean leaseSeen;
     private final Map<Integer, Running> running = new HashMap<>();
     private final Map<Integer, Thread> starting = new ConcurrentHashMap<>();
     private final Map<Integer, Running> started = new ConcurrentHashMap<>();
@@ -72,8 +76,16 @@ public final class EmbeddedHost {
         while (true) {
             ClusterDir.Layout layout = dir.read().orElse(null);
             if (layout == null || !holdsHostLease()) {
-                break;
+                // until the starter has written this host's pid once, give it time (as a node does)
+                boolean waitingForStarter = !leaseSeen && layout != null
+                        && (System.nanoTime() - startedNanos) / 1_000_000 < LEASE_FIRST_WRITE_MILLIS;
+                if (!waitingForStarter) {
+                    break;
+                }
+                Thread.sleep(CHECK_MILLIS);
+                continue;
             }
+            leaseSeen = true;
             collectStarted();
             for (int i = 1; i <= LocalCluster.MAX_SIZE; i++) {
                 control(layout, i);

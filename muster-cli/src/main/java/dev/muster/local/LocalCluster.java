@@ -235,10 +235,10 @@ public final class LocalCluster {
         cmd.addAll(List.of("dev.muster.cli.Main", "host", "--dir", dir.root().toString()));
         Process p = startDetached(cmd, dir.root().resolve(HOST_LOG));
         try {
-            Files.writeString(hostPid, Long.toString(p.pid()));
-        } catch (IOException e) {
+            dir.writeHostPid(p.pid());
+        } catch (UncheckedIOException e) {
             p.destroyForcibly();
-            throw new UncheckedIOException("cannot write " + hostPid, e);
+            throw e;
         }
         return p.toHandle();
     }
