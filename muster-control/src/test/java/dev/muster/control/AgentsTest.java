@@ -119,8 +119,29 @@ class AgentsTest {
         }
     }
 
+    /**
+     * Waits for a leader, and until every running node sees every running node alive with its
+     * capacity: placement follows what the leader sees, and a test that counts where agents went
+     * must not race the gossip of a node's {@code max-agents}.
+     */
     private static void awaitLeader(TestCluster t) throws InterruptedException {
         assertThat(t.control(anyRunning(t)).awaitLeader(WAIT)).isPresent();
+        Awaitility.await("every node sees every node's capacity").atMost(WAIT).until(() -> {
+            for (int i = 1; i <= t.size(); i++) {
+                if (!t.running(i)) {
+                    continue;
+                }
+                for (int j = 1; j <= t.size(); j++) {
+                    if (t.running(j) && t.cluster(i).member("node-" + j)
+                            .filter(m -> m.state() == dev.muster.MemberState.ALIVE)
+                            .map(m -> m.metadata().get(dev.muster.balance.NodeLoad.MAX_AGENTS) != null).orElse(false)
+                            == Boolean.FALSE) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        });
     }
 
     @Test
@@ -146,6 +167,7 @@ class AgentsTest {
                 assertThat(s.agentsOn("node-" + i)).as("node-%d holds its capacity", i).isEqualTo(3);
             }
             t.start(4);
+            awaitLeader(t);
             awaitRunning(t, ledger, ids);
             assertThat(state(t).agentsOn("node-4")).isEqualTo(2);
             assertThat(ledger.violations).isEmpty();
