@@ -59,6 +59,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,6 +143,12 @@ final class RaftControlPlane implements ControlPlane {
     private long clientUsedNanos;
     private final Map<String, Long> goneSinceNanos = new HashMap<>();
     private long outsideSinceNanos;
+    private long divisionClosedSinceNanos;
+    private long lastDivisionRestartNanos;
+    /** How long a division must stay closed before the server is restarted: a closing one may be a stop in progress. */
+    private static final Duration DIVISION_CLOSED_GRACE = Duration.ofSeconds(3);
+    /** A second closed division within this window sets the log aside. */
+    private static final Duration DIVISION_RESTART_WINDOW = Duration.ofSeconds(60);
     private long versionPublishedNanos;
     private long versionPublished = -1;
     private boolean refreshing;
@@ -244,6 +251,9 @@ final class RaftControlPlane implements ControlPlane {
         List<Member> members = node.members();
         Optional<LeaderInfo> before = leader;
         synchronized (lock) {
+            if (closed) {
+                return; // close() ran since the check above: start nothing
+            }
             if (server == null && !starting) {
                 maybeStartServer(members);
             }
@@ -282,6 +292,11 @@ final class RaftControlPlane implements ControlPlane {
 
     /** Starts the Raft server when this node should have one: see the class comment. */
     private void maybeStartServer(List<Member> members) {
+        if (hasStoredLog()) {
+            // a server stopped on its log (its division closed): it was in the group, and recovers
+            startServerAsync(RaftGroup.valueOf(groupId), RaftStorage.StartupOption.RECOVER);
+            return;
+        }
         if (Claims.groupExists(members)) {
             Optional<LeaderInfo> known = Claims.leader(members);
             boolean wanted = Claims.voters(members, known).contains(self)
@@ -616,13 +631,29 @@ final class RaftControlPlane implements ControlPlane {
     /** Stops a server the group no longer counts as a voter (see the class comment). */
     private void checkStillVoter(List<Member> members) {
         DivisionInfo info = division();
-        if (info == null || !info.isAlive()) {
+        long now0 = System.nanoTime();
+        boolean closedForGood = info == null || info.getLifeCycleState() == LifeCycle.State.CLOSED
+                || info.getLifeCycleState() == LifeCycle.State.EXCEPTION;
+        if (!closedForGood) {
+            divisionClosedSinceNanos = 0;
+        } else if (divisionClosedSinceNanos == 0) {
+            divisionClosedSinceNanos = now0;
+        } else if (now0 - divisionClosedSinceNanos >= DIVISION_CLOSED_GRACE.toNanos()) {
             // Ratis closes a division that applies a configuration without it (this node was
-            // replaced while it was down, and came back with its old log); a closed division
-            // never serves again, not even when the leader promotes this node back.
-            LOG.info("{}: the Raft server left the group ({}); restarting it empty once it is wanted", self,
-                    info == null ? "no division" : info.getLifeCycleState());
-            stopServerAndSetAside();
+            // replaced while it was down, and came back with its old log), or one that failed to
+            // start; a closed division never serves again, not even when the leader promotes this
+            // node back. The first time, the server restarts on its log; if that closes too, the
+            // log is set aside and the server restarts empty once the group wants it.
+            divisionClosedSinceNanos = 0;
+            boolean again = lastDivisionRestartNanos != 0 && now0 - lastDivisionRestartNanos < DIVISION_RESTART_WINDOW.toNanos();
+            lastDivisionRestartNanos = now0;
+            LOG.info("{}: the Raft server's division is {}; restarting it {}", self,
+                    info == null ? "gone" : info.getLifeCycleState(), again ? "empty once it is wanted" : "on its log");
+            if (again) {
+                stopServerAndSetAside();
+            } else {
+                stopServer();
+            }
             return;
         }
         Optional<LeaderInfo> l = leader;
@@ -648,6 +679,21 @@ final class RaftControlPlane implements ControlPlane {
      * Stops this node's Raft server and moves its log aside, so that a later promotion starts it
      * empty and the leader sends it a snapshot. Called under {@code lock}.
      */
+    /** Stops this node's Raft server and keeps its log: the next tick starts it again on that log. */
+    private void stopServer() {
+        RaftServer s = server;
+        server = null;
+        machine = null;
+        starting = true;
+        BLOCKING.execute(() -> {
+            closeQuietly(s);
+            synchronized (lock) {
+                starting = false;
+            }
+            kick();
+        });
+    }
+
     private void stopServerAndSetAside() {
         RaftServer s = server;
         server = null;
