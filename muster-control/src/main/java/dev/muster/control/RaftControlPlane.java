@@ -649,11 +649,7 @@ final class RaftControlPlane implements ControlPlane {
             lastDivisionRestartNanos = now0;
             LOG.info("{}: the Raft server's division is {}; restarting it {}", self,
                     info == null ? "gone" : info.getLifeCycleState(), again ? "empty once it is wanted" : "on its log");
-            if (again) {
-                stopServerAndSetAside();
-            } else {
-                stopServer();
-            }
+            stopServer(again);
             return;
         }
         Optional<LeaderInfo> l = leader;
@@ -671,30 +667,16 @@ final class RaftControlPlane implements ControlPlane {
             outsideSinceNanos = now;
         } else if (now - outsideSinceNanos >= DEMOTE_AFTER.toNanos()) {
             LOG.info("{}: no longer a voter (voters {}); stopping the Raft server", self, published);
-            stopServerAndSetAside();
+            stopServer(true);
         }
     }
 
     /**
-     * Stops this node's Raft server and moves its log aside, so that a later promotion starts it
-     * empty and the leader sends it a snapshot. Called under {@code lock}.
+     * Stops this node's Raft server in the background. With {@code setAside} its log is moved
+     * aside, so that a later promotion starts it empty and the leader sends it a snapshot;
+     * without, the next tick starts it again on that log. Called under {@code lock}.
      */
-    /** Stops this node's Raft server and keeps its log: the next tick starts it again on that log. */
-    private void stopServer() {
-        RaftServer s = server;
-        server = null;
-        machine = null;
-        starting = true;
-        BLOCKING.execute(() -> {
-            closeQuietly(s);
-            synchronized (lock) {
-                starting = false;
-            }
-            kick();
-        });
-    }
-
-    private void stopServerAndSetAside() {
+    private void stopServer(boolean setAside) {
         RaftServer s = server;
         server = null;
         machine = null;
@@ -702,7 +684,9 @@ final class RaftControlPlane implements ControlPlane {
         outsideSinceNanos = 0;
         BLOCKING.execute(() -> {
             closeQuietly(s);
-            setAside();
+            if (setAside) {
+                setAside();
+            }
             synchronized (lock) {
                 starting = false;
             }
