@@ -34,11 +34,13 @@ final class Processes {
     /** Node processes of this directory's nodes 1..{@code maxIndex} that are alive; their pid files are not consulted. */
     static java.util.List<Long> unrecordedNodesOf(ClusterDir dir, int maxIndex) {
         long self = ProcessHandle.current().pid();
-        return ProcessHandle.allProcesses().filter(p -> p.pid() != self).filter(p -> {
-            Optional<String> cmd = commandLine(p.pid());
-            return cmd.isPresent() && cmd.get().contains(" serve ") && cmd.get().contains(dir.root().toString());
-        }).filter(p -> java.util.stream.IntStream.rangeClosed(1, maxIndex).anyMatch(i -> isProcessNodeOf(p.pid(), dir, i)))
-                .map(ProcessHandle::pid).toList();
+        String root = dir.root().toString();
+        return ProcessHandle.allProcesses().filter(p -> p.pid() != self && p.isAlive()).filter(p -> {
+            Optional<String> cmd = commandLine(p.pid()); // read once: it names at most one node's lease
+            return cmd.isPresent() && cmd.get().contains(" serve ") && cmd.get().contains(root)
+                    && java.util.stream.IntStream.rangeClosed(1, maxIndex)
+                            .anyMatch(i -> cmd.get().contains(dir.pidFile(i).toString()));
+        }).map(ProcessHandle::pid).toList();
     }
 
     private static boolean isProcessNodeOf(long pid, ClusterDir dir, int index) {

@@ -132,10 +132,10 @@ class AgentsTest {
                     continue;
                 }
                 for (int j = 1; j <= t.size(); j++) {
-                    if (t.running(j) && t.cluster(i).member("node-" + j)
+                    boolean seen = t.cluster(i).member("node-" + j)
                             .filter(m -> m.state() == dev.muster.MemberState.ALIVE)
-                            .map(m -> m.metadata().get(dev.muster.balance.NodeLoad.MAX_AGENTS) != null).orElse(false)
-                            == Boolean.FALSE) {
+                            .map(m -> m.metadata().get(dev.muster.balance.NodeLoad.MAX_AGENTS) != null).orElse(false);
+                    if (t.running(j) && !seen) {
                         return false;
                     }
                 }
