@@ -1025,7 +1025,14 @@ final class RaftControlPlane implements ControlPlane {
     }
 
     private ControlException unavailable(String what, Throwable cause) {
-        ClusterHealth h = health();
+        ClusterHealth h;
+        try {
+            h = health();
+        } catch (IllegalStateException closedNode) {
+            // the node closed while the call waited: say so, as the unavailable answer it is
+            return new ControlException(ControlException.Reason.UNAVAILABLE, "could not " + what
+                    + ": this node is closed", cause);
+        }
         String detail = "could not " + what + " within " + dev.muster.Durations.format(config.requestTimeout()) + ": this node sees "
                 + h.aliveReplicas() + " of " + h.replicas().size() + " replicas alive " + h.replicas()
                 + " and a majority (" + (h.replicas().size() / 2 + 1) + ") is needed"
