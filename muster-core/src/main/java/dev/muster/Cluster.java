@@ -99,6 +99,12 @@ public interface Cluster extends AutoCloseable {
      */
     void leave(Duration timeout);
 
+    /**
+     * This node's service registry and remote calls: register handlers, resolve and watch
+     * instances across the cluster, call them (see {@link dev.muster.services.Services}).
+     */
+    dev.muster.services.Services services();
+
     /** Protocol counters. */
     MembershipStats membershipStats();
 

@@ -77,6 +77,8 @@ import java.util.regex.Pattern;
  *     0 picks any free port; -1 runs no HTTP server. Must differ from {@code port}. Default 8151.
  * @param leaveTimeout [{@code leave-timeout}] how long a graceful leave waits for its leave
  *     message to spread before the node shuts down; 0 leaves without waiting. Default 5s.
+ * @param rpc [{@code rpc.*}] remote service calls: message size, calls in flight, connections,
+ *     compression, default deadline, retry budget, instance strategy. Default {@link RpcConfig#DEFAULTS}.
  */
 public record ClusterConfig(
         String clusterName,
@@ -99,7 +101,8 @@ public record ClusterConfig(
         MembershipConfig membership,
         boolean faultInjection,
         int httpPort,
-        Duration leaveTimeout) {
+        Duration leaveTimeout,
+        RpcConfig rpc) {
 
     /** The gossip port when none is given, also for seeds written without one. */
     public static final int DEFAULT_PORT = 7946;
@@ -146,6 +149,7 @@ public record ClusterConfig(
         b.faultInjection = faultInjection;
         b.httpPort = httpPort;
         b.leaveTimeout = leaveTimeout;
+        b.rpc = rpc;
         return b;
     }
 
@@ -213,6 +217,9 @@ public record ClusterConfig(
         }
         range(p, "discovery.multicast.port", multicastPort, 1, 65_535, "");
         positive(p, "join-timeout", joinTimeout);
+        if (missing(p, "rpc", rpc)) {
+            p.addAll(rpc.problems());
+        }
         if (missing(p, "leave-timeout", leaveTimeout) && leaveTimeout.isNegative()) {
             p.add("leave-timeout: " + Durations.format(leaveTimeout) + " must not be negative");
         }
@@ -328,6 +335,7 @@ public record ClusterConfig(
         private boolean faultInjection;
         private Integer httpPort; // null: DEFAULT_HTTP_PORT, as for port
         private Duration leaveTimeout = Duration.ofSeconds(5);
+        private RpcConfig rpc = RpcConfig.DEFAULTS;
 
         private Builder() {}
 
@@ -354,6 +362,7 @@ public record ClusterConfig(
         public Builder faultInjection(boolean v) { faultInjection = v; return this; }
         public Builder httpPort(int v) { httpPort = v; return this; }
         public Builder leaveTimeout(Duration v) { leaveTimeout = v; return this; }
+        public Builder rpc(RpcConfig v) { rpc = v; return this; }
 
         /**
          * Overrides settings from environment variables; call it after loading the file and before
@@ -404,7 +413,7 @@ public record ClusterConfig(
             ClusterConfig c = new ClusterConfig(clusterName, name, bindHost, port != null ? port : DEFAULT_PORT,
                     advertiseHost, advertisePort, seeds, dnsName, dnsSrv, dnsPort, multicast, multicastGroup,
                     multicastPort, joinTimeout, clusterSize, nodeIndex, metadata, membership, faultInjection,
-                    httpPort != null ? httpPort : DEFAULT_HTTP_PORT, leaveTimeout);
+                    httpPort != null ? httpPort : DEFAULT_HTTP_PORT, leaveTimeout, rpc);
             List<String> problems = c.problems();
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);

@@ -166,6 +166,7 @@ public final class ClusterConfigLoader {
                             "group", (k3, v3) -> text(k3, v3, b::multicastGroup),
                             "port", (k3, v3) -> whole(k3, v3, b::multicastPort))))));
             keys.put("membership", this::membership);
+            keys.put("rpc", this::rpc);
             keys.put("faults", (k, v) -> section(k, v, Map.of("enabled", (k2, v2) -> flag(k2, v2, b::faultInjection))));
             section("", root, keys);
         }
@@ -223,6 +224,33 @@ public final class ClusterConfigLoader {
                     MembershipKeys.problems(e).forEach(this::error);
                 }
             }
+        }
+
+        void rpc(String key, JsonNode node) {
+            RpcConfig[] r = {RpcConfig.DEFAULTS};
+            Map<String, BiConsumer<String, JsonNode>> keys = new LinkedHashMap<>();
+            keys.put("max-message-bytes", (k, v) -> whole(k, v, x -> r[0] = r[0].withMaxMessageBytes(x)));
+            keys.put("max-in-flight", (k, v) -> whole(k, v, x -> r[0] = r[0].withMaxInFlight(x)));
+            keys.put("connections-per-node", (k, v) -> whole(k, v, x -> r[0] = r[0].withConnectionsPerNode(x)));
+            keys.put("compression", (k, v) -> text(k, v, x -> {
+                try {
+                    r[0] = r[0].withCompression(RpcConfig.Compression.parse(x));
+                } catch (IllegalArgumentException e) {
+                    error(k + ": " + e.getMessage());
+                }
+            }));
+            keys.put("compress-above-bytes", (k, v) -> whole(k, v, x -> r[0] = r[0].withCompressAboveBytes(x)));
+            keys.put("default-timeout", (k, v) -> duration(k, v, x -> r[0] = r[0].withDefaultTimeout(x)));
+            keys.put("retry-budget", (k, v) -> whole(k, v, x -> r[0] = r[0].withRetryBudget(x)));
+            keys.put("strategy", (k, v) -> text(k, v, x -> {
+                try {
+                    r[0] = r[0].withStrategy(dev.muster.balance.BalancingStrategy.parse(x));
+                } catch (IllegalArgumentException e) {
+                    error(k + ": " + e.getMessage());
+                }
+            }));
+            section(key, node, keys);
+            builder.rpc(r[0]);
         }
 
         void advertise(String key, String text) {

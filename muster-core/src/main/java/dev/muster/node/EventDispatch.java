@@ -32,7 +32,7 @@ final class EventDispatch {
     static final int IDLE_SECONDS = 30;
 
     private static final Logger log = LoggerFactory.getLogger(EventDispatch.class);
-    private static final Executor SHARED = new ThreadPoolExecutor(0, Integer.MAX_VALUE, IDLE_SECONDS, TimeUnit.SECONDS,
+    static final Executor SHARED = new ThreadPoolExecutor(0, Integer.MAX_VALUE, IDLE_SECONDS, TimeUnit.SECONDS,
             new SynchronousQueue<>(), r -> {
                 Thread t = new Thread(r, "muster-events");
                 t.setDaemon(true);

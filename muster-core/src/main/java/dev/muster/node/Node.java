@@ -76,6 +76,7 @@ public final class Node implements Cluster {
     private final FaultFilter faults;
     private final EventDispatch events;
     private final WireCodec codec;
+    private final dev.muster.rpc.ServiceRuntime services;
     private final CompletableFuture<Void> joined = new CompletableFuture<>();
     private final CompletableFuture<Void> left = new CompletableFuture<>();
     private Address self;
@@ -101,6 +102,10 @@ public final class Node implements Cluster {
         int maxFrame = config.membership().maxMessageBytes() + FRAME_HEADER_BYTES;
         this.transport = new Transport(loop, config.clusterName(), maxFrame, CONNECT_TIMEOUT_MILLIS, faults,
                 new Receiver());
+        this.services = new dev.muster.rpc.ServiceRuntime(this, config.clusterName(), config.nodeName(), config.rpc(),
+                config.membership().maxMetadataBytes(), loop, faults,
+                listenerExecutor != null ? listenerExecutor : EventDispatch.SHARED);
+        transport.acceptCalls(services::accept);
     }
 
     /** Starts a node: see {@link Cluster#start(ClusterConfig)}. */
@@ -135,6 +140,7 @@ public final class Node implements Cluster {
         }
         self = Seeds.literal(config.advertiseAddress(port));
         transport.advertise(self);
+        services.bound(self);
         List<Address> seeds = Seeds.resolve(config, self);
         if (seeds.isEmpty() && !config.seeds().isEmpty() && config.dnsName() == null && !config.multicast()
                 && !Seeds.anyResolves(config.seeds())) {
@@ -335,6 +341,11 @@ public final class Node implements Cluster {
         @Override
         public void event(MemberEvent event) {
             events.publish(event);
+            try {
+                services.memberEvent(event);
+            } catch (RuntimeException e) {
+                log.warn("node {}: the service view failed on {}", config.nodeName(), event, e);
+            }
             if (!aliveWaiters.isEmpty()) {
                 int alive = membership.aliveCount();
                 for (Iterator<AliveWaiter> it = aliveWaiters.iterator(); it.hasNext(); ) {
@@ -499,6 +510,11 @@ public final class Node implements Cluster {
     }
 
     @Override
+    public dev.muster.rpc.ServiceRuntime services() {
+        return services;
+    }
+
+    @Override
     public MembershipStats membershipStats() {
         return onLoop(() -> membership.stats());
     }
@@ -551,6 +567,7 @@ public final class Node implements Cluster {
         if (multicast != null) {
             multicast.close();
         }
+        services.close();
         transport.close();
         SharedLoops.release();
     }

@@ -90,6 +90,11 @@ public final class FaultFilter {
         }
     }
 
+    /** True when a rule drops this message to or from {@code peer} (remote calls ask it per frame). */
+    public boolean drops(Address peer) {
+        return decide(peer) == Verdict.DROP;
+    }
+
     boolean blackholed(Address peer) {
         Rule r = rules.get(peer);
         return r != null && r.blackhole();

@@ -101,6 +101,8 @@ public final class Transport implements AutoCloseable {
      */
     static final io.netty.channel.WriteBufferWaterMark WATER_MARK =
             new io.netty.channel.WriteBufferWaterMark(1 << 20, 2 << 20);
+    /** The first 4 bytes of a call connection: "MRPC". */
+    public static final int RPC_PREAMBLE = 0x4D525043;
     private static final byte HELLO_MAGIC = 'M';
     private static final byte HELLO_VERSION = 1;
     private static final int MAX_HELLO_STRING = 255;
@@ -119,6 +121,7 @@ public final class Transport implements AutoCloseable {
     /** Every stream connection, in and out, so close() closes them all. */
     private final ChannelGroup streams;
     private Channel udp;
+    private volatile java.util.function.Consumer<SocketChannel> callInstaller;
     private Channel server;
     private Address self;
     private volatile boolean closed;
@@ -197,7 +200,7 @@ public final class Transport implements AutoCloseable {
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
-                                streamPipeline(ch, new InboundHello());
+                                ch.pipeline().addLast(new ProtocolSniffer());
                             }
                         })
                         .bind(new InetSocketAddress(ip, bound)), "TCP", ip, bound);
@@ -454,6 +457,44 @@ public final class Transport implements AutoCloseable {
             ch.pipeline().addLast(hello);
         }
         ch.pipeline().addLast(new StreamHandler());
+    }
+
+    /**
+     * Lets remote calls share this node's TCP port: an inbound connection whose first 4 bytes are
+     * {@link #RPC_PREAMBLE} is handed to {@code installer} (on the loop), which sets up its own
+     * pipeline; every other connection is a membership stream. Set once, before calls arrive.
+     */
+    public void acceptCalls(java.util.function.Consumer<SocketChannel> installer) {
+        this.callInstaller = installer;
+    }
+
+    /**
+     * Reads the first 4 bytes of an inbound connection to tell a call connection ("MRPC") from a
+     * membership stream, whose first 4 bytes are a frame length far below that number. It holds
+     * back channelActive until it knows which pipeline gets the connection.
+     */
+    private final class ProtocolSniffer extends io.netty.handler.codec.ByteToMessageDecoder {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            // re-fired once the pipeline behind this handler is in place
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, java.util.List<Object> out) {
+            if (in.readableBytes() < 4) {
+                return;
+            }
+            SocketChannel ch = (SocketChannel) ctx.channel();
+            java.util.function.Consumer<SocketChannel> calls = callInstaller;
+            if (in.getInt(in.readerIndex()) == RPC_PREAMBLE && calls != null && !closed) {
+                in.skipBytes(4);
+                calls.accept(ch);
+            } else {
+                streamPipeline(ch, new InboundHello());
+            }
+            ctx.fireChannelActive();
+            ctx.pipeline().remove(this); // hands the bytes read so far to the new pipeline
+        }
     }
 
     private boolean filteredIn(Address from) {

@@ -1,0 +1,39 @@
+package dev.muster.services;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.Objects;
+
+/** JSON through Jackson: the default {@link ServiceCodec}. Thread-safe. */
+public final class JsonCodec implements ServiceCodec {
+
+    private final ObjectMapper mapper;
+
+    public JsonCodec() {
+        this(new ObjectMapper().findAndRegisterModules());
+    }
+
+    public JsonCodec(ObjectMapper mapper) {
+        this.mapper = Objects.requireNonNull(mapper, "mapper");
+    }
+
+    @Override
+    public byte[] encode(Object value) {
+        try {
+            return mapper.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot encode a " + (value == null ? "null" : value.getClass().getName())
+                    + " as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public <T> T decode(byte[] bytes, Class<T> type) {
+        try {
+            return mapper.readValue(bytes, type);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot decode " + bytes.length + " bytes of JSON as a "
+                    + type.getName() + ": " + e.getMessage(), e);
+        }
+    }
+}
