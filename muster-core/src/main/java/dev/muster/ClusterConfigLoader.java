@@ -250,6 +250,7 @@ public final class ClusterConfigLoader {
                 }
             }));
             section(key, node, keys);
+            r[0].problems().forEach(this::error);
             builder.rpc(r[0]);
         }
 

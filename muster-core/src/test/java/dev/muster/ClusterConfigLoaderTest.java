@@ -70,6 +70,15 @@ class ClusterConfigLoaderTest {
               max-pending-relays: 128
               refused-suspicion-timeout: 750ms
               lifeguard: false
+            rpc:
+              max-message-bytes: 65536
+              max-in-flight: 64
+              connections-per-node: 2
+              compression: deflate
+              compress-above-bytes: 512
+              default-timeout: 2s
+              retry-budget: 20
+              strategy: least-agents
             faults: {enabled: true}
             """;
 
@@ -92,6 +101,8 @@ class ClusterConfigLoaderTest {
                 .dnsName("muster.default.svc.cluster.local").dnsSrv(true).dnsPort(7000)
                 .multicast(true).multicastGroup("239.255.77.50").multicastPort(7950)
                 .membership(membership)
+                .rpc(new RpcConfig(65536, 64, 2, RpcConfig.Compression.DEFLATE, 512, Duration.ofSeconds(2), 20,
+                        dev.muster.balance.BalancingStrategy.LEAST_AGENTS))
                 .faultInjection(true)
                 .build();
     }
@@ -204,6 +215,12 @@ class ClusterConfigLoaderTest {
                 arguments("membership: {lifeguard: 1}", "membership.lifeguard: 1 must be true or false"),
                 arguments("membership: {probe-intervl: 1s}",
                         "unknown setting 'membership.probe-intervl'; did you mean 'membership.probe-interval'?"),
+                arguments("rpc: {max-in-flight: 0}", "rpc.max-in-flight: 0 must be between 1 and 65536"),
+                arguments("rpc: {compression: zstd}", "rpc.compression: 'zstd' is not a compression; use none or deflate"),
+                arguments("rpc: {strategy: fastest}", "rpc.strategy: strategy 'fastest' does not exist; use one of"),
+                arguments("rpc: {default-timeout: 0s}", "rpc.default-timeout: 0s must be positive"),
+                arguments("rpc: {max-message-bytes: 10}", "rpc.max-message-bytes: 10 must be between 1024 and 67108864"),
+                arguments("rpc: {retries: 3}", "unknown setting 'rpc.retries'"),
                 arguments("prot: 7946", "unknown setting 'prot'; did you mean 'port'?"),
                 arguments("colour: red", "unknown setting 'colour'"),
                 arguments("discovery: {dns: {nmae: x}}",

@@ -276,7 +276,7 @@ final class CallClient implements AutoCloseable {
         }
         p.counters.timeouts.increment();
         fail(c, id, new RpcException(Kind.TIMEOUT, "call to " + p.service + " on " + p.node + " timed out after "
-                + Durations.format(Duration.ofNanos(p.timeoutNanos))));
+                + Durations.format(Duration.ofMillis((p.timeoutNanos + 999_999) / 1_000_000))));
     }
 
     private void fail(Conn c, long id, RpcException e) {

@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Latencies in log-linear buckets: each power of two of microseconds split in 8, so a quantile
- * is off by at most 12.5%, from 1 µs to about 35 minutes, in 256 counters. Recording is one
+ * is off by at most 12.5%, from 1 µs to about 4.7 hours (longer ones count in the last bucket),
+ * in 256 counters. Recording is one
  * atomic add and allocates nothing. Thread-safe.
  */
 public final class LatencyHistogram {

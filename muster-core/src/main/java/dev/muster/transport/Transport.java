@@ -101,6 +101,8 @@ public final class Transport implements AutoCloseable {
      */
     static final io.netty.channel.WriteBufferWaterMark WATER_MARK =
             new io.netty.channel.WriteBufferWaterMark(1 << 20, 2 << 20);
+    /** An inbound connection that sends fewer than 4 bytes within this time is closed. */
+    static final int SNIFF_SECONDS = 10;
     /** The first 4 bytes of a call connection: "MRPC". */
     public static final int RPC_PREAMBLE = 0x4D525043;
     private static final byte HELLO_MAGIC = 'M';
@@ -476,7 +478,14 @@ public final class Transport implements AutoCloseable {
     private final class ProtocolSniffer extends io.netty.handler.codec.ByteToMessageDecoder {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            // re-fired once the pipeline behind this handler is in place
+            // re-fired once the pipeline behind this handler is in place; a connection that says
+            // nothing for a while is closed, so silent sockets cannot pile up
+            ctx.executor().schedule(() -> {
+                if (ctx.pipeline().get(ProtocolSniffer.class) == this) {
+                    decodeErrors++;
+                    ctx.close();
+                }
+            }, SNIFF_SECONDS, TimeUnit.SECONDS);
         }
 
         @Override
