@@ -105,6 +105,12 @@ public interface Cluster extends AutoCloseable {
      */
     dev.muster.services.Services services();
 
+    /**
+     * This node's content-addressable store and the diffusion that spreads content across the
+     * cluster (see {@link dev.muster.content.Content}).
+     */
+    dev.muster.content.Content content();
+
     /** Protocol counters. */
     MembershipStats membershipStats();
 

@@ -79,6 +79,8 @@ import java.util.regex.Pattern;
  *     message to spread before the node shuts down; 0 leaves without waiting. Default 5s.
  * @param rpc [{@code rpc.*}] remote service calls: message size, calls in flight, connections,
  *     compression, default deadline, retry budget, instance strategy. Default {@link RpcConfig#DEFAULTS}.
+ * @param content [{@code content.*}] the content store and diffusion: byte budget, largest content,
+ *     fanout, energy, directory. Default {@link ContentConfig#DEFAULTS}.
  */
 public record ClusterConfig(
         String clusterName,
@@ -102,7 +104,8 @@ public record ClusterConfig(
         boolean faultInjection,
         int httpPort,
         Duration leaveTimeout,
-        RpcConfig rpc) {
+        RpcConfig rpc,
+        ContentConfig content) {
 
     /** The gossip port when none is given, also for seeds written without one. */
     public static final int DEFAULT_PORT = 7946;
@@ -150,6 +153,7 @@ public record ClusterConfig(
         b.httpPort = httpPort;
         b.leaveTimeout = leaveTimeout;
         b.rpc = rpc;
+        b.content = content;
         return b;
     }
 
@@ -219,6 +223,9 @@ public record ClusterConfig(
         positive(p, "join-timeout", joinTimeout);
         if (missing(p, "rpc", rpc)) {
             p.addAll(rpc.problems());
+        }
+        if (missing(p, "content", content)) {
+            p.addAll(content.problems(rpc));
         }
         if (missing(p, "leave-timeout", leaveTimeout) && leaveTimeout.isNegative()) {
             p.add("leave-timeout: " + Durations.format(leaveTimeout) + " must not be negative");
@@ -336,6 +343,7 @@ public record ClusterConfig(
         private Integer httpPort; // null: DEFAULT_HTTP_PORT, as for port
         private Duration leaveTimeout = Duration.ofSeconds(5);
         private RpcConfig rpc = RpcConfig.DEFAULTS;
+        private ContentConfig content = ContentConfig.DEFAULTS;
 
         private Builder() {}
 
@@ -363,6 +371,7 @@ public record ClusterConfig(
         public Builder httpPort(int v) { httpPort = v; return this; }
         public Builder leaveTimeout(Duration v) { leaveTimeout = v; return this; }
         public Builder rpc(RpcConfig v) { rpc = v; return this; }
+        public Builder content(ContentConfig v) { content = v; return this; }
 
         /**
          * Overrides settings from environment variables; call it after loading the file and before
@@ -413,7 +422,7 @@ public record ClusterConfig(
             ClusterConfig c = new ClusterConfig(clusterName, name, bindHost, port != null ? port : DEFAULT_PORT,
                     advertiseHost, advertisePort, seeds, dnsName, dnsSrv, dnsPort, multicast, multicastGroup,
                     multicastPort, joinTimeout, clusterSize, nodeIndex, metadata, membership, faultInjection,
-                    httpPort != null ? httpPort : DEFAULT_HTTP_PORT, leaveTimeout, rpc);
+                    httpPort != null ? httpPort : DEFAULT_HTTP_PORT, leaveTimeout, rpc, content);
             List<String> problems = c.problems();
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);

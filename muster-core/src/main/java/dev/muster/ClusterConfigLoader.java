@@ -167,6 +167,7 @@ public final class ClusterConfigLoader {
                             "port", (k3, v3) -> whole(k3, v3, b::multicastPort))))));
             keys.put("membership", this::membership);
             keys.put("rpc", this::rpc);
+            keys.put("content", this::content);
             keys.put("faults", (k, v) -> section(k, v, Map.of("enabled", (k2, v2) -> flag(k2, v2, b::faultInjection))));
             section("", root, keys);
         }
@@ -252,6 +253,19 @@ public final class ClusterConfigLoader {
             section(key, node, keys);
             r[0].problems().forEach(this::error);
             builder.rpc(r[0]);
+        }
+
+        void content(String key, JsonNode node) {
+            ContentConfig[] c = {ContentConfig.DEFAULTS};
+            Map<String, BiConsumer<String, JsonNode>> keys = new LinkedHashMap<>();
+            keys.put("budget-bytes", (k, v) -> whole(k, v, x -> c[0] = c[0].withBudgetBytes(x)));
+            keys.put("max-content-bytes", (k, v) -> whole(k, v, x -> c[0] = c[0].withMaxContentBytes(x)));
+            keys.put("fanout", (k, v) -> whole(k, v, x -> c[0] = c[0].withFanout(x)));
+            keys.put("energy", (k, v) -> whole(k, v, x -> c[0] = c[0].withEnergy(x)));
+            keys.put("dir", (k, v) -> text(k, v, x -> c[0] = c[0].withDir(Path.of(x))));
+            section(key, node, keys);
+            c[0].problems(null).forEach(this::error);
+            builder.content(c[0]);
         }
 
         void advertise(String key, String text) {

@@ -79,6 +79,12 @@ class ClusterConfigLoaderTest {
               default-timeout: 2s
               retry-budget: 20
               strategy: least-agents
+            content:
+              budget-bytes: 33554432
+              max-content-bytes: 32768
+              fanout: 4
+              energy: 6
+              dir: /var/lib/muster/content
             faults: {enabled: true}
             """;
 
@@ -103,6 +109,7 @@ class ClusterConfigLoaderTest {
                 .membership(membership)
                 .rpc(new RpcConfig(65536, 64, 2, RpcConfig.Compression.DEFLATE, 512, Duration.ofSeconds(2), 20,
                         dev.muster.balance.BalancingStrategy.LEAST_AGENTS))
+                .content(new ContentConfig(32L << 20, 32768, 4, 6, java.nio.file.Path.of("/var/lib/muster/content")))
                 .faultInjection(true)
                 .build();
     }
@@ -221,6 +228,8 @@ class ClusterConfigLoaderTest {
                 arguments("rpc: {default-timeout: 0s}", "rpc.default-timeout: 0s must be positive"),
                 arguments("rpc: {max-message-bytes: 10}", "rpc.max-message-bytes: 10 must be between 1024 and 67108864"),
                 arguments("rpc: {retries: 3}", "unknown setting 'rpc.retries'"),
+                arguments("content: {fanout: 0}", "content.fanout: 0 must be between 1 and 32"),
+                arguments("content: {budget-bytes: 10}", "content.budget-bytes: 10 must be at least 1048576"),
                 arguments("prot: 7946", "unknown setting 'prot'; did you mean 'port'?"),
                 arguments("colour: red", "unknown setting 'colour'"),
                 arguments("discovery: {dns: {nmae: x}}",

@@ -77,6 +77,7 @@ public final class Node implements Cluster {
     private final EventDispatch events;
     private final WireCodec codec;
     private final dev.muster.rpc.ServiceRuntime services;
+    private final dev.muster.content.ContentRuntime content;
     private final CompletableFuture<Void> joined = new CompletableFuture<>();
     private final CompletableFuture<Void> left = new CompletableFuture<>();
     private Address self;
@@ -106,6 +107,7 @@ public final class Node implements Cluster {
                 config.membership().maxMetadataBytes(), loop, faults,
                 listenerExecutor != null ? listenerExecutor : EventDispatch.SHARED);
         transport.acceptCalls(services::accept);
+        this.content = new dev.muster.content.ContentRuntime(config.nodeName(), config.content(), services);
     }
 
     /** Starts a node: see {@link Cluster#start(ClusterConfig)}. */
@@ -512,6 +514,11 @@ public final class Node implements Cluster {
     @Override
     public dev.muster.rpc.ServiceRuntime services() {
         return services;
+    }
+
+    @Override
+    public dev.muster.content.ContentRuntime content() {
+        return content;
     }
 
     @Override

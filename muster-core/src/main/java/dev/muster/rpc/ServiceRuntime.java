@@ -70,7 +70,11 @@ public final class ServiceRuntime implements Services, AutoCloseable {
     private final CallServer server;
     private final ExecutorService handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory());
     private final Executor listenerExecutor;
+    /** Service names Muster keeps for its own protocols. */
+    public static final String RESERVED = "muster.";
+
     private final ConcurrentHashMap<String, Local> local = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Local> internal = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counters> counters = new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<Watch> watches = new CopyOnWriteArrayList<>();
     private final Picker picker = new Picker();
@@ -132,7 +136,29 @@ public final class ServiceRuntime implements Services, AutoCloseable {
     }
 
     Local handler(String service) {
-        return local.get(service);
+        Local l = local.get(service);
+        return l != null ? l : internal.get(service);
+    }
+
+    /**
+     * Serves {@code name} on this node without advertising it: for Muster's own protocols over
+     * calls (content diffusion), whose callers address nodes, not instances. Names start with
+     * {@code muster.}, which {@link #register} refuses.
+     */
+    public void registerInternal(String name, ServiceHandler handler) {
+        if (!name.startsWith(RESERVED)) {
+            throw new IllegalArgumentException("internal service names start with '" + RESERVED + "': " + name);
+        }
+        internal.put(name, new Local(name, handler, Map.of(), Health.PASSING));
+    }
+
+    /** The live members other than this node, as the last member events left them. */
+    public List<Member> liveMembers() {
+        List<Member> out = new ArrayList<>(remote.size());
+        for (NodeView n : remote.values()) {
+            out.add(n.member());
+        }
+        return out;
     }
 
     Counters counters(String service) {
@@ -222,6 +248,10 @@ public final class ServiceRuntime implements Services, AutoCloseable {
         String problem = Ads.problem(name, meta);
         if (problem != null) {
             throw new IllegalArgumentException(problem);
+        }
+        if (name.startsWith(RESERVED)) {
+            throw new IllegalArgumentException("service name '" + name + "': names starting with '" + RESERVED
+                    + "' are kept for Muster's own protocols");
         }
         if (closed) {
             throw new IllegalStateException("node " + nodeName + " is closed; service " + name + " not registered");

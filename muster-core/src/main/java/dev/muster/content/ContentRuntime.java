@@ -1,0 +1,324 @@
+package dev.muster.content;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.muster.ContentConfig;
+import dev.muster.Member;
+import dev.muster.MemberState;
+import dev.muster.Subscription;
+import dev.muster.content.proto.Get;
+import dev.muster.content.proto.Push;
+import dev.muster.content.proto.PushReply;
+import dev.muster.rpc.ServiceRuntime;
+import dev.muster.services.CallContext;
+import dev.muster.services.CallOptions;
+import dev.muster.services.Reply;
+import dev.muster.services.Request;
+import dev.muster.services.RpcException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's {@link Content}: its {@link Store} and the diffusion protocol, which travels as
+ * Muster's internal calls {@value #PUSH} and {@value #GET} (TCP, pooled connections, see
+ * {@link ServiceRuntime}). Internal: the node makes one.
+ *
+ * <h2>Spreading</h2>
+ * A new holder with energy e > 0 left picks peers at random among the live members (not itself,
+ * not the sender) and pushes with energy e - 1, {@code fanout} at once. Each reply says whether
+ * the peer was a new holder; a push that met a holder or failed is replaced by one to the next
+ * peer, until {@code fanout} new holders answered, the peers ran out, or
+ * {@link Content#ATTEMPTS_PER_FANOUT} x fanout pushes were made.
+ */
+public final class ContentRuntime implements Content {
+
+    static final String PUSH = "muster.content.push";
+    static final String GET = "muster.content.get";
+    static final Duration PUSH_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final Logger log = LoggerFactory.getLogger(ContentRuntime.class);
+
+    private final String nodeName;
+    private final ContentConfig config;
+    private final ServiceRuntime services;
+    private final Store store;
+    private final CopyOnWriteArrayList<Consumer<ContentInfo>> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong pushesSent = new AtomicLong();
+    private final AtomicLong pushesReceived = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+
+    public ContentRuntime(String nodeName, ContentConfig config, ServiceRuntime services) {
+        this.nodeName = nodeName;
+        this.config = config;
+        this.services = services;
+        this.store = new Store(config.budgetBytes(), config.dir());
+        services.registerInternal(PUSH, this::onPush);
+        services.registerInternal(GET, this::onGet);
+    }
+
+    @Override
+    public Injected inject(byte[] content) {
+        return inject(content, config.energy(), config.fanout());
+    }
+
+    @Override
+    public Injected inject(byte[] content, int energy, int fanout) {
+        Objects.requireNonNull(content, "content");
+        if (content.length > config.maxContentBytes()) {
+            refused.incrementAndGet();
+            throw new IllegalArgumentException("content of " + content.length + " bytes is over content.max-content-bytes ("
+                    + config.maxContentBytes() + "); nothing was stored");
+        }
+        if (energy < 0 || energy > 64) {
+            throw new IllegalArgumentException("energy " + energy + " must be between 0 and 64");
+        }
+        if (fanout < 1 || fanout > 32) {
+            throw new IllegalArgumentException("fanout " + fanout + " must be between 1 and 32");
+        }
+        Digest d = Digest.of(content);
+        Instant now = Instant.now();
+        Store.Entry e = new Store.Entry(d, content.clone(), nodeName, now, now, 0);
+        switch (store.add(e)) {
+            case DUPLICATE -> {
+                return new Injected(store.info(store.get(d)), true);
+            }
+            case NO_ROOM -> {
+                refused.incrementAndGet();
+                throw new IllegalStateException("node " + nodeName + " has no room for " + content.length
+                        + " bytes: its content budget (content.budget-bytes " + store.budget() + ") is full of pinned entries");
+            }
+            default -> { }
+        }
+        stored(e);
+        if (energy > 0) {
+            Push p = Push.newBuilder().setDigest(ByteString.copyFrom(d.toBytes())).setEnergy(energy - 1).setFanout(fanout)
+                    .setOrigin(nodeName).setInjectedAtMillis(now.toEpochMilli()).setHops(0)
+                    .setContent(ByteString.copyFrom(content)).build();
+            spread(e, p, fanout, null);
+        }
+        return new Injected(store.info(e), false);
+    }
+
+    private void stored(Store.Entry e) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        ContentInfo info = store.info(e);
+        for (Consumer<ContentInfo> l : listeners) {
+            try {
+                l.accept(info);
+            } catch (RuntimeException ex) {
+                log.warn("node {}: a content listener threw on {}", nodeName, info.digest(), ex);
+            }
+        }
+    }
+
+    /** Pushes {@code p} (already carrying the energy for the receivers) until fanout new holders answered. */
+    private void spread(Store.Entry e, Push p, int fanout, String sender) {
+        List<Member> peers = new ArrayList<>();
+        for (Member m : services.liveMembers()) {
+            if (m.state() == MemberState.ALIVE && !m.name().equals(sender) && !m.name().equals(p.getOrigin())) {
+                peers.add(m);
+            }
+        }
+        if (peers.isEmpty()) {
+            return;
+        }
+        Collections.shuffle(peers, ThreadLocalRandom.current());
+        new Spread(e, Request.of(p.toByteArray()), fanout, peers).start();
+    }
+
+    /** One node's pushes of one entry. */
+    private final class Spread {
+        final Store.Entry entry;
+        final Request request;
+        final int fanout;
+        final List<Member> peers;
+        final int maxAttempts;
+        int next;
+        int newHolders;
+        int inFlight;
+
+        Spread(Store.Entry entry, Request request, int fanout, List<Member> peers) {
+            this.entry = entry;
+            this.request = request;
+            this.fanout = fanout;
+            this.peers = peers;
+            this.maxAttempts = Math.min(peers.size(), ATTEMPTS_PER_FANOUT * fanout);
+        }
+
+        void start() {
+            List<Member> first = new ArrayList<>();
+            synchronized (this) {
+                while (next < maxAttempts && inFlight < fanout) {
+                    first.add(peers.get(next++));
+                    inFlight++;
+                }
+            }
+            first.forEach(this::push);
+        }
+
+        void push(Member to) {
+            pushesSent.incrementAndGet();
+            store.pushed(entry, 1);
+            services.call(to, PUSH, request, CallOptions.timeout(PUSH_TIMEOUT)).whenComplete((reply, error) -> {
+                boolean wasNew = false;
+                if (error == null) {
+                    try {
+                        wasNew = PushReply.parseFrom(reply.payload()).getWasNew();
+                    } catch (InvalidProtocolBufferException ex) {
+                        log.debug("node {}: an unreadable push reply from {}", nodeName, to.name());
+                    }
+                } else {
+                    log.debug("node {}: push of {} to {} failed: {}", nodeName, entry.digest, to.name(), error.toString());
+                }
+                Member again = null;
+                synchronized (this) {
+                    inFlight--;
+                    if (wasNew) {
+                        newHolders++;
+                    }
+                    if (newHolders + inFlight < fanout && next < maxAttempts) {
+                        again = peers.get(next++);
+                        inFlight++;
+                    }
+                }
+                if (again != null) {
+                    push(again);
+                }
+            });
+        }
+    }
+
+    private Reply onPush(Request request, CallContext ctx) throws InvalidProtocolBufferException {
+        pushesReceived.incrementAndGet();
+        Push p = Push.parseFrom(request.payload());
+        byte[] content = p.getContent().toByteArray();
+        Digest d;
+        try {
+            d = Digest.ofBytes(p.getDigest().toByteArray());
+        } catch (IllegalArgumentException e) {
+            refused.incrementAndGet();
+            throw new RpcException(RpcException.Kind.CODEC, e.getMessage());
+        }
+        if (content.length > config.maxContentBytes()) {
+            refused.incrementAndGet();
+            throw new RpcException(RpcException.Kind.TOO_LARGE, "content of " + content.length + " bytes is over node "
+                    + nodeName + "'s content.max-content-bytes (" + config.maxContentBytes() + ")");
+        }
+        if (!d.matches(content)) {
+            refused.incrementAndGet();
+            throw new RpcException(RpcException.Kind.CODEC, "pushed content does not match its digest " + d);
+        }
+        Store.Entry e = new Store.Entry(d, content, p.getOrigin(), Instant.ofEpochMilli(p.getInjectedAtMillis()),
+                Instant.now(), p.getHops() + 1);
+        Store.Added added = store.add(e);
+        if (added == Store.Added.NO_ROOM) {
+            refused.incrementAndGet();
+            throw new RpcException(RpcException.Kind.OVERLOADED, "node " + nodeName
+                    + " has no room: its content budget is full of pinned entries");
+        }
+        boolean wasNew = added == Store.Added.NEW;
+        if (wasNew) {
+            stored(e);
+            if (p.getEnergy() > 0) {
+                spread(e, p.toBuilder().setEnergy(p.getEnergy() - 1).setHops(p.getHops() + 1).build(),
+                        Math.max(1, Math.min(32, p.getFanout())), ctx.caller());
+            }
+        }
+        return Reply.of(PushReply.newBuilder().setWasNew(wasNew).build().toByteArray());
+    }
+
+    private Reply onGet(Request request, CallContext ctx) throws InvalidProtocolBufferException {
+        Digest d = Digest.ofBytes(Get.parseFrom(request.payload()).getDigest().toByteArray());
+        Store.Entry e = store.get(d);
+        if (e == null) {
+            throw new RpcException(RpcException.Kind.UNAVAILABLE, "node " + nodeName + " does not hold " + d);
+        }
+        return Reply.of(e.content);
+    }
+
+    @Override
+    public Optional<byte[]> get(Digest digest) {
+        Store.Entry e = store.get(digest);
+        return e == null ? Optional.empty() : Optional.of(e.content.clone());
+    }
+
+    @Override
+    public CompletableFuture<byte[]> fetch(Digest digest) {
+        Optional<byte[]> here = get(digest);
+        if (here.isPresent()) {
+            return CompletableFuture.completedFuture(here.get());
+        }
+        List<Member> peers = new ArrayList<>(services.liveMembers());
+        Collections.shuffle(peers, ThreadLocalRandom.current());
+        Request r = Request.of(Get.newBuilder().setDigest(ByteString.copyFrom(digest.toBytes())).build().toByteArray());
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        fetchFrom(digest, r, peers, 0, result);
+        return result;
+    }
+
+    private void fetchFrom(Digest d, Request r, List<Member> peers, int i, CompletableFuture<byte[]> result) {
+        if (i >= peers.size()) {
+            result.completeExceptionally(new RpcException(RpcException.Kind.UNAVAILABLE,
+                    "no live node holds content " + d + " (asked " + peers.size() + ")"));
+            return;
+        }
+        services.call(peers.get(i), GET, r, CallOptions.timeout(PUSH_TIMEOUT)).whenComplete((reply, error) -> {
+            if (error == null && d.matches(reply.payload())) {
+                Instant now = Instant.now();
+                store.add(new Store.Entry(d, reply.payload(), peers.get(i).name(), now, now, 1));
+                result.complete(reply.payload());
+            } else {
+                fetchFrom(d, r, peers, i + 1, result);
+            }
+        });
+    }
+
+    @Override
+    public Optional<ContentInfo> info(Digest digest) {
+        Store.Entry e = store.get(digest);
+        return e == null ? Optional.empty() : Optional.of(store.info(e));
+    }
+
+    @Override
+    public List<ContentInfo> list() {
+        return store.list();
+    }
+
+    @Override
+    public boolean pin(Digest digest, boolean pinned) {
+        return store.pin(digest, pinned);
+    }
+
+    @Override
+    public boolean remove(Digest digest) {
+        return store.remove(digest);
+    }
+
+    @Override
+    public ContentStats stats() {
+        long[] f = store.figures();
+        return new ContentStats(f[0], f[1], store.budget(), f[2], f[3], pushesSent.get(), pushesReceived.get(),
+                refused.get());
+    }
+
+    @Override
+    public Subscription subscribe(Consumer<ContentInfo> listener) {
+        Objects.requireNonNull(listener, "listener");
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+}
