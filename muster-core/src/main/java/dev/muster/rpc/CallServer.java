@@ -172,7 +172,7 @@ final class CallServer {
                 Reply reply;
                 try {
                     reply = local.handler().handle(new Request(payload, f.getHeadersMap()),
-                            new CallContext(f.getService(), caller, callerAddress, deadline, oneWay));
+                            new CallContext(f.getService(), caller, callerAddress, deadline, oneWay, nodeName));
                 } catch (RpcException e) {
                     throw e;
                 } catch (Exception | StackOverflowError | AssertionError e) {

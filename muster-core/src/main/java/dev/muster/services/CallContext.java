@@ -13,9 +13,11 @@ import java.time.Instant;
  * @param callerAddress the calling node's gossip address
  * @param deadline when the caller stops waiting (this node's clock, from the remaining time the
  *     caller sent, so clocks need not agree)
- * @param oneWay true for {@code send} and {@code broadcast}-free fire-and-forget: nobody reads the reply
+ * @param oneWay true for a {@code send} (fire-and-forget): nobody reads the reply
+ * @param node the name of the node serving the call (this one)
  */
-public record CallContext(String service, String caller, Address callerAddress, Instant deadline, boolean oneWay) {
+public record CallContext(String service, String caller, Address callerAddress, Instant deadline, boolean oneWay,
+                          String node) {
 
     /** Time left until the deadline; zero or negative once it passed. */
     public Duration remaining() {
