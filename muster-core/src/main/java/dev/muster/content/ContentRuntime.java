@@ -47,6 +47,18 @@ public final class ContentRuntime implements Content {
     static final String PUSH = "muster.content.push";
     static final String GET = "muster.content.get";
     static final Duration PUSH_TIMEOUT = Duration.ofSeconds(5);
+    /** A datagram push unanswered this long counts as failed (UDP may lose it), and the next peer is tried. */
+    static final Duration DATAGRAM_TIMEOUT = Duration.ofMillis(300);
+    /** The datagram kinds (the compound byte after the protocol version) of content pushes and their acks. */
+    static final byte DATAGRAM_PUSH = 0x21;
+    static final byte DATAGRAM_ACK = 0x22;
+    /** Bytes of a datagram push besides the protobuf Push: version, kind, request id. */
+    static final int DATAGRAM_HEADER = 10;
+
+    /** Sends one datagram from this node's gossip socket; any thread. */
+    public interface Datagrams {
+        void send(dev.muster.Address to, byte[] data);
+    }
 
     private static final Logger log = LoggerFactory.getLogger(ContentRuntime.class);
 
@@ -58,6 +70,12 @@ public final class ContentRuntime implements Content {
     private final AtomicLong pushesSent = new AtomicLong();
     private final AtomicLong pushesReceived = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong datagramIds = new AtomicLong();
+    private final java.util.concurrent.ConcurrentHashMap<Long, CompletableFuture<Boolean>> acks =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Datagrams datagrams;
+    private volatile int maxPacketBytes;
+    private volatile byte version;
 
     public ContentRuntime(String nodeName, ContentConfig config, ServiceRuntime services) {
         this.nodeName = nodeName;
@@ -66,6 +84,71 @@ public final class ContentRuntime implements Content {
         this.store = new Store(config.budgetBytes(), config.dir());
         services.registerInternal(PUSH, this::onPush);
         services.registerInternal(GET, this::onGet);
+    }
+
+    /**
+     * Lets small content travel over the gossip socket: a push that fits one datagram of
+     * {@code maxPacketBytes} goes as one, acknowledged by one; larger content goes over a call.
+     */
+    public void useDatagrams(Datagrams d, int maxPacketBytes, byte version) {
+        this.maxPacketBytes = maxPacketBytes;
+        this.version = version;
+        this.datagrams = d;
+    }
+
+    /** True for the compound byte of a content datagram. */
+    public boolean isDatagram(byte kind) {
+        return kind == DATAGRAM_PUSH || kind == DATAGRAM_ACK;
+    }
+
+    /** A content datagram from {@code from}, on the node's loop: handled off it. */
+    public void datagram(dev.muster.Address from, byte[] data) {
+        if (data.length < DATAGRAM_HEADER || (data[1] == DATAGRAM_ACK && data.length < DATAGRAM_HEADER + 1)) {
+            return;
+        }
+        long id = java.nio.ByteBuffer.wrap(data, 2, 8).getLong();
+        if (data[1] == DATAGRAM_ACK) {
+            CompletableFuture<Boolean> f = acks.remove(id);
+            if (f != null) {
+                f.complete(data[DATAGRAM_HEADER] == 1);
+            }
+            return;
+        }
+        Thread.ofVirtual().start(() -> {
+            Push p;
+            try {
+                p = Push.parseFrom(java.nio.ByteBuffer.wrap(data, DATAGRAM_HEADER, data.length - DATAGRAM_HEADER));
+            } catch (InvalidProtocolBufferException e) {
+                refused.incrementAndGet();
+                return;
+            }
+            String sender = null;
+            for (Member m : services.liveMembers()) {
+                if (m.address().equals(from)) {
+                    sender = m.name();
+                }
+            }
+            if (sender == null) {
+                refused.incrementAndGet(); // not from a member of this cluster
+                return;
+            }
+            boolean wasNew;
+            try {
+                wasNew = received(p, sender);
+            } catch (RpcException e) {
+                log.debug("node {}: refused a pushed datagram from {}: {}", nodeName, from, e.getMessage());
+                return;
+            }
+            byte[] ack = new byte[DATAGRAM_HEADER + 1];
+            ack[0] = version;
+            ack[1] = DATAGRAM_ACK;
+            java.nio.ByteBuffer.wrap(ack, 2, 8).putLong(id);
+            ack[DATAGRAM_HEADER] = (byte) (wasNew ? 1 : 0);
+            Datagrams d = datagrams;
+            if (d != null) {
+                d.send(from, ack);
+            }
+        });
     }
 
     @Override
@@ -137,13 +220,23 @@ public final class ContentRuntime implements Content {
             return;
         }
         Collections.shuffle(peers, ThreadLocalRandom.current());
-        new Spread(e, Request.of(p.toByteArray()), fanout, peers).start();
+        byte[] body = p.toByteArray();
+        Datagrams d = datagrams;
+        byte[] datagram = null;
+        if (d != null && body.length + DATAGRAM_HEADER <= maxPacketBytes) {
+            datagram = new byte[body.length + DATAGRAM_HEADER];
+            datagram[0] = version;
+            datagram[1] = DATAGRAM_PUSH;
+            System.arraycopy(body, 0, datagram, DATAGRAM_HEADER, body.length);
+        }
+        new Spread(e, Request.of(body), datagram, fanout, peers).start();
     }
 
     /** One node's pushes of one entry. */
     private final class Spread {
         final Store.Entry entry;
         final Request request;
+        final byte[] datagram;
         final int fanout;
         final List<Member> peers;
         final int maxAttempts;
@@ -151,9 +244,10 @@ public final class ContentRuntime implements Content {
         int newHolders;
         int inFlight;
 
-        Spread(Store.Entry entry, Request request, int fanout, List<Member> peers) {
+        Spread(Store.Entry entry, Request request, byte[] datagram, int fanout, List<Member> peers) {
             this.entry = entry;
             this.request = request;
+            this.datagram = datagram;
             this.fanout = fanout;
             this.peers = peers;
             this.maxAttempts = Math.min(peers.size(), ATTEMPTS_PER_FANOUT * fanout);
@@ -170,18 +264,34 @@ public final class ContentRuntime implements Content {
             first.forEach(this::push);
         }
 
+        /** One push, as a datagram when it fits one, else as a call; true when the peer was a new holder. */
+        CompletableFuture<Boolean> send(Member to) {
+            Datagrams d = datagrams;
+            if (datagram != null && d != null) {
+                long id = datagramIds.incrementAndGet();
+                byte[] out = datagram.clone();
+                java.nio.ByteBuffer.wrap(out, 2, 8).putLong(id);
+                CompletableFuture<Boolean> ack = new CompletableFuture<>();
+                acks.put(id, ack);
+                d.send(to.address(), out);
+                return ack.orTimeout(DATAGRAM_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .whenComplete((v, e) -> acks.remove(id));
+            }
+            return services.call(to, PUSH, request, CallOptions.timeout(PUSH_TIMEOUT)).thenApply(reply -> {
+                try {
+                    return PushReply.parseFrom(reply.payload()).getWasNew();
+                } catch (InvalidProtocolBufferException ex) {
+                    throw new RpcException(RpcException.Kind.CODEC, "an unreadable push reply from " + to.name());
+                }
+            });
+        }
+
         void push(Member to) {
             pushesSent.incrementAndGet();
             store.pushed(entry, 1);
-            services.call(to, PUSH, request, CallOptions.timeout(PUSH_TIMEOUT)).whenComplete((reply, error) -> {
-                boolean wasNew = false;
-                if (error == null) {
-                    try {
-                        wasNew = PushReply.parseFrom(reply.payload()).getWasNew();
-                    } catch (InvalidProtocolBufferException ex) {
-                        log.debug("node {}: an unreadable push reply from {}", nodeName, to.name());
-                    }
-                } else {
+            send(to).whenComplete((wasNewOrNull, error) -> {
+                boolean wasNew = error == null && Boolean.TRUE.equals(wasNewOrNull);
+                if (error != null) {
                     log.debug("node {}: push of {} to {} failed: {}", nodeName, entry.digest, to.name(), error.toString());
                 }
                 Member again = null;
@@ -203,8 +313,13 @@ public final class ContentRuntime implements Content {
     }
 
     private Reply onPush(Request request, CallContext ctx) throws InvalidProtocolBufferException {
+        boolean wasNew = received(Push.parseFrom(request.payload()), ctx.caller());
+        return Reply.of(PushReply.newBuilder().setWasNew(wasNew).build().toByteArray());
+    }
+
+    /** Stores a pushed entry and spreads it on; true when this node did not hold it. */
+    private boolean received(Push p, String sender) {
         pushesReceived.incrementAndGet();
-        Push p = Push.parseFrom(request.payload());
         byte[] content = p.getContent().toByteArray();
         Digest d;
         try {
@@ -235,10 +350,10 @@ public final class ContentRuntime implements Content {
             stored(e);
             if (p.getEnergy() > 0) {
                 spread(e, p.toBuilder().setEnergy(p.getEnergy() - 1).setHops(p.getHops() + 1).build(),
-                        Math.max(1, Math.min(32, p.getFanout())), ctx.caller());
+                        Math.max(1, Math.min(32, p.getFanout())), sender);
             }
         }
-        return Reply.of(PushReply.newBuilder().setWasNew(wasNew).build().toByteArray());
+        return wasNew;
     }
 
     private Reply onGet(Request request, CallContext ctx) throws InvalidProtocolBufferException {

@@ -108,6 +108,8 @@ public final class Node implements Cluster {
                 listenerExecutor != null ? listenerExecutor : EventDispatch.SHARED);
         transport.acceptCalls(services::accept);
         this.content = new dev.muster.content.ContentRuntime(config.nodeName(), config.content(), services);
+        content.useDatagrams((to, data) -> execute(() -> transport.sendPacket(to, data)),
+                config.membership().maxPacketBytes(), (byte) WireCodec.PROTOCOL_VERSION);
     }
 
     /** Starts a node: see {@link Cluster#start(ClusterConfig)}. */
@@ -276,6 +278,10 @@ public final class Node implements Cluster {
         @Override
         public void packet(Address from, byte[] data) {
             if (closed.get() || membership == null) {
+                return;
+            }
+            if (data.length > 1 && data[0] == WireCodec.PROTOCOL_VERSION && content.isDatagram(data[1])) {
+                content.datagram(from, data);
                 return;
             }
             List<Message> messages;

@@ -78,6 +78,25 @@ class ContentTest {
     }
 
     @Test
+    void smallContentTravelsAsDatagramsAndLargeContentOverCalls() throws Exception {
+        List<Cluster> nodes = cluster(10, ContentConfig.DEFAULTS);
+        Injected small = nodes.get(0).content().inject("small".getBytes(StandardCharsets.UTF_8), 10, 3);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> holders(nodes, small.digest()) == 10);
+        assertThat(nodes.stream().mapToLong(c -> c.services().stats().containsKey(ContentRuntime.PUSH)
+                ? c.services().stats().get(ContentRuntime.PUSH).calls() : 0).sum())
+                .as("no call carried the small content").isZero();
+
+        byte[] large = new byte[200_000];
+        new java.util.Random(5).nextBytes(large);
+        Injected big = nodes.get(3).content().inject(large, 10, 3);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> holders(nodes, big.digest()) == 10);
+        assertThat(nodes.get(9).content().get(big.digest()).orElseThrow()).isEqualTo(large);
+        assertThat(nodes.stream().mapToLong(c -> c.services().stats().containsKey(ContentRuntime.PUSH)
+                ? c.services().stats().get(ContentRuntime.PUSH).calls() : 0).sum())
+                .as("calls carried the large content").isGreaterThanOrEqualTo(9);
+    }
+
+    @Test
     void energyBoundsHowFarContentTravels() throws Exception {
         List<Cluster> nodes = cluster(10, ContentConfig.DEFAULTS);
         Injected local = nodes.get(0).content().inject("stays here".getBytes(StandardCharsets.UTF_8), 0, 3);
