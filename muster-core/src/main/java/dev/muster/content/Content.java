@@ -62,6 +62,9 @@ public interface Content {
 
     ContentStats stats();
 
+    /** The largest content this node stores ({@code content.max-content-bytes}). */
+    int maxContentBytes();
+
     /** Calls {@code listener} with each entry this node stores from now on (injected or received). */
     Subscription subscribe(Consumer<ContentInfo> listener);
 }

@@ -431,6 +431,11 @@ public final class ContentRuntime implements Content {
     }
 
     @Override
+    public int maxContentBytes() {
+        return config.maxContentBytes();
+    }
+
+    @Override
     public Subscription subscribe(Consumer<ContentInfo> listener) {
         Objects.requireNonNull(listener, "listener");
         listeners.add(listener);

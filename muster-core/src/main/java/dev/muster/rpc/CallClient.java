@@ -146,27 +146,27 @@ final class CallClient implements AutoCloseable {
     CompletableFuture<Reply> call(Address target, String node, String service, Request request, Duration timeout,
                                   boolean oneWay, Counters counters) {
         if (closed) {
-            return CompletableFuture.failedFuture(new RpcException(Kind.CLOSED, "node " + nodeName + " is closed"));
+            return refused(counters, new RpcException(Kind.CLOSED, "node " + nodeName + " is closed"));
         }
         byte[] payload = request.payload();
         if (payload.length > config.maxMessageBytes()) {
-            return CompletableFuture.failedFuture(new RpcException(Kind.TOO_LARGE, "request to " + service + " of "
+            return refused(counters, new RpcException(Kind.TOO_LARGE, "request to " + service + " of "
                     + payload.length + " bytes exceeds rpc.max-message-bytes (" + config.maxMessageBytes()
                     + " bytes); nothing was sent"));
         }
         if (headerBytes(request.headers()) > Frames.MAX_OVERHEAD_BYTES / 2) {
-            return CompletableFuture.failedFuture(new RpcException(Kind.TOO_LARGE, "request headers to " + service
+            return refused(counters, new RpcException(Kind.TOO_LARGE, "request headers to " + service
                     + " exceed " + Frames.MAX_OVERHEAD_BYTES / 2 + " bytes; nothing was sent"));
         }
         Conn conn = connection(target, node);
         if (!conn.channel.isWritable() && conn.channel.isActive()) {
-            return CompletableFuture.failedFuture(new RpcException(Kind.OVERLOADED, "the connection to " + node
+            return refused(counters, new RpcException(Kind.OVERLOADED, "the connection to " + node
                     + " has more than " + WATER_MARK.high() + " bytes unsent (the node reads slower than calls come);"
                     + " call " + service + " refused"));
         }
         if (conn.inFlight.incrementAndGet() > config.maxInFlight()) {
             conn.inFlight.decrementAndGet();
-            return CompletableFuture.failedFuture(new RpcException(Kind.OVERLOADED, "the connection to " + node
+            return refused(counters, new RpcException(Kind.OVERLOADED, "the connection to " + node
                     + " has " + config.maxInFlight() + " calls in flight, the limit rpc.max-in-flight; call "
                     + service + " refused"));
         }
@@ -199,6 +199,12 @@ final class CallClient implements AutoCloseable {
             conn.writer.offer(Frames.encode(f.build()));
         }
         return p.future;
+    }
+
+    /** A call refused before it was sent: counted as an error, its future failed at once. */
+    private static CompletableFuture<Reply> refused(Counters counters, RpcException e) {
+        counters.errors.increment();
+        return CompletableFuture.failedFuture(e);
     }
 
     private boolean dropped(Address target) {

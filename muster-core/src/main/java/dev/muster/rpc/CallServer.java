@@ -174,6 +174,7 @@ final class CallServer {
                     reply = local.handler().handle(new Request(payload, f.getHeadersMap()),
                             new CallContext(f.getService(), caller, callerAddress, deadline, oneWay, nodeName));
                 } catch (RpcException e) {
+                    c.serveErrors.increment();
                     throw e;
                 } catch (Exception | StackOverflowError | AssertionError e) {
                     c.serveErrors.increment();

@@ -70,6 +70,10 @@ public final class ServiceRuntime implements Services, AutoCloseable {
     private final CallServer server;
     private final ExecutorService handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory());
     private final Executor listenerExecutor;
+    /** Service names with counters of their own; see {@link #counters}. */
+    static final int MAX_COUNTED_SERVICES = 1024;
+    static final String OTHER = "(other)";
+
     /** Service names Muster keeps for its own protocols. */
     public static final String RESERVED = "muster.";
 
@@ -161,7 +165,19 @@ public final class ServiceRuntime implements Services, AutoCloseable {
         return out;
     }
 
+    /**
+     * The counters of {@code service}. Names are kept up to {@link #MAX_COUNTED_SERVICES}; calls
+     * to names beyond that (a caller looping over made-up names) share the counters of
+     * {@value #OTHER}, so the map cannot grow without bound.
+     */
     Counters counters(String service) {
+        Counters c = counters.get(service);
+        if (c != null) {
+            return c;
+        }
+        if (counters.size() >= MAX_COUNTED_SERVICES && local.get(service) == null) {
+            return counters.computeIfAbsent(OTHER, s -> new Counters());
+        }
         return counters.computeIfAbsent(service, s -> new Counters());
     }
 

@@ -17,13 +17,21 @@ public final class JsonCodec implements ServiceCodec {
         this.mapper = Objects.requireNonNull(mapper, "mapper");
     }
 
+    /** Jackson's message without the "at [Source: ...]" location it appends on a second line. */
+    private static String firstLine(IOException e) {
+        String m = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        m = String.valueOf(m);
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
     @Override
     public byte[] encode(Object value) {
         try {
             return mapper.writeValueAsBytes(value);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot encode a " + (value == null ? "null" : value.getClass().getName())
-                    + " as JSON: " + e.getMessage(), e);
+                    + " as JSON: " + firstLine(e), e);
         }
     }
 
@@ -33,7 +41,7 @@ public final class JsonCodec implements ServiceCodec {
             return mapper.readValue(bytes, type);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot decode " + bytes.length + " bytes of JSON as a "
-                    + type.getName() + ": " + e.getMessage(), e);
+                    + type.getName() + ": " + firstLine(e), e);
         }
     }
 }
