@@ -19,8 +19,8 @@ import java.util.Objects;
 /**
  * The HTTP face of one node: health checks, the member list and registration
  * ({@link RegistryApi}), the control plane's leader, node statuses and strategy
- * ({@link ControlApi}), agents ({@link AgentsApi}), statistics ({@link StatsApi}) and fault
- * injection ({@link FaultApi}), as JSON.
+ * ({@link ControlApi}), agents ({@link AgentsApi}), services and calls to them ({@link ServicesApi}),
+ * statistics ({@link StatsApi}) and fault injection ({@link FaultApi}), as JSON.
  *
  * <pre>
  * GET /health/alive       200 {"status":"alive"} while the process serves
@@ -38,11 +38,18 @@ import java.util.Objects;
  * DELETE /api/cluster/nodes/{id}  a registered node leaves ({@link RegistryApi})
  * GET    /api/cluster/leader      POST /api/cluster/leader    GET|POST /api/cluster/strategy
  * POST   /api/cluster/balance     the strategy ({@link ControlApi})
- * GET    /api/cluster/stats       nodes by state, role and status, agents by phase, utilisation ({@link StatsApi})
+ * GET    /api/cluster/stats       nodes by state, role and status, agents by phase, utilisation, this node's
+ *                                 service counters ({@link StatsApi})
  * GET    /api/cluster/agents      GET /api/cluster/assignments (the same list)   GET /api/cluster/agents/{id}
  * POST   /api/cluster/agents      {"id","type","service"?,"args"?}: 201     DELETE /api/cluster/agents/{id}
  * POST   /api/cluster/agents/{id}/migrate  {"node"}: 202
  * GET    /api/node/agents         this node's agent runtime ({@link AgentsApi})
+ * GET    /api/cluster/services    {"NAME": [{"node","address","metadata","health"}]}   GET /api/cluster/services/{name}
+ * POST   /api/cluster/services/{name}/call?timeout=2s[&amp;node=NAME]  body: the request payload; 200 the reply
+ *                                 payload ({@link ServicesApi})
+ * GET    /api/cluster/content      this node's store   POST /api/cluster/content?energy=&amp;fanout= inject the body
+ * GET    /api/cluster/content/{digest}[?fetch=true]   the content   GET /api/cluster/content/{digest}/info
+ *                                 ({@link ContentApi})
  * GET    /api/faults          200 {"enabled","rules":[{"peer","drop_rate","delay_ms","blackhole"}]}
  * POST   /api/faults          {"peer","blackhole"|"drop_rate"|"delay_ms"}: 200 the peer's rule
  * DELETE /api/faults[/{peer}] heal all (200 {"healed": n}) or one peer; only on --faults nodes
@@ -65,6 +72,12 @@ public final class NodeServer implements AutoCloseable {
     public static final String HTTP_PORT_KEY = "http-port";
     /** Metadata key of a node's roles, comma-separated. */
     public static final String ROLES_KEY = "roles";
+    /**
+     * The prefix of the HTTP headers that carry a service reply's headers in the answer to
+     * {@code POST /api/cluster/services/{name}/call}: reply header {@code node} comes back as
+     * {@code muster-reply-node}.
+     */
+    public static final String REPLY_HEADER_PREFIX = "muster-reply-";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -111,12 +124,15 @@ public final class NodeServer implements AutoCloseable {
         FaultApi faults = new FaultApi(cluster);
         StatsApi stats = new StatsApi(cluster, control);
         AgentsApi agents = new AgentsApi(cluster, control, runtime);
+        ServicesApi services = new ServicesApi(cluster);
+        ContentApi content = new ContentApi(cluster);
         Registry registry = new Registry(cluster, host, registration);
         RegistryApi registrations = new RegistryApi(control, api, registry);
         WebServer server;
         try {
             server = build(cluster, control, host, port, r -> r.update(api::routes).update(faults::routes)
-                    .update(stats::routes).update(agents::routes).update(registrations::routes));
+                    .update(stats::routes).update(agents::routes).update(services::routes)
+                    .update(content::routes).update(registrations::routes));
         } catch (RuntimeException e) {
             registry.close();
             throw e;
@@ -176,13 +192,18 @@ public final class NodeServer implements AutoCloseable {
         try {
             value = body.get();
         } catch (ApiError e) {
-            json(res, e.status(), error(e.error(), e.getMessage()));
+            fail(res, e);
             return;
         } catch (IllegalStateException closed) {
             json(res, 503, error("node stopped", closed.getMessage()));
             return;
         }
         json(res, status, value);
+    }
+
+    /** Answers an {@link ApiError}: its status and {"error","detail"}. */
+    static void fail(ServerResponse res, ApiError e) {
+        json(res, e.status(), error(e.error(), e.getMessage()));
     }
 
     private static ObjectNode error(String error, String detail) {

@@ -34,29 +34,39 @@ final class RequestBody {
     }
 
     /**
+     * Reads the raw body, at most {@code max} bytes.
+     *
+     * @param limit how the 413 names the limit, for example {@code "content.max-content-bytes"}
+     * @throws ApiError 413 when the body is longer (by its Content-Length, before reading it, or as read)
+     */
+    static byte[] bytes(ServerRequest req, int max, String limit) {
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > max) {
+            throw new ApiError(413, "body too large", "the body (" + declared + " bytes) exceeds " + max
+                    + " bytes, " + limit);
+        }
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        byte[] bytes;
+        try (InputStream in = req.content().inputStream()) {
+            bytes = in.readNBytes(max + 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (bytes.length > max) {
+            throw new ApiError(413, "body too large", "the body exceeds " + max + " bytes, " + limit);
+        }
+        return bytes;
+    }
+
+    /**
      * Reads the request's body as one JSON object whose fields are all in {@code allowed}.
      *
      * @param example a valid body, quoted in the error messages
      */
     static RequestBody read(ServerRequest req, Set<String> allowed, String example) {
-        long declared = req.headers().contentLength().orElse(-1);
-        if (declared > MAX_BYTES) {
-            throw new ApiError(413, "body too large", "the body (" + declared + " bytes) exceeds the limit of "
-                    + MAX_BYTES + " bytes; send " + example);
-        }
-        byte[] bytes;
-        if (!req.content().hasEntity()) {
-            bytes = new byte[0];
-        } else {
-            try (InputStream in = req.content().inputStream()) {
-                bytes = in.readNBytes(MAX_BYTES + 1);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        if (bytes.length > MAX_BYTES) {
-            throw new ApiError(413, "body too large", "the body exceeds the limit of " + MAX_BYTES + " bytes; send " + example);
-        }
+        byte[] bytes = bytes(req, MAX_BYTES, "the limit of a JSON body; send " + example);
         if (bytes.length == 0) {
             throw ApiError.badRequest("a JSON body is required: " + example);
         }

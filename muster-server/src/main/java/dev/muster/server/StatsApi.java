@@ -26,11 +26,17 @@ import java.util.TreeMap;
  *  "agents": {"assigned": 12, "total": 14,
  *             "by_phase": {"pending": 2, "assigned": 1, "running": 10, "failed": 1, "migrating": 0}},
  *  "utilisation": {"agents": 12, "max_agents": 160, "cpu_avg": 0.31, "memory_avg": 0.52, "reporting": 4},
- *  "strategy": "round-robin", "version": 17, "leader": "node-1", "term": 3}
+ *  "strategy": "round-robin", "version": 17, "leader": "node-1", "term": 3,
+ *  "services": {"echo": {"instances": 3, "calls": 40, "errors": 1, "timeouts": 1, "in_flight": 0, "retries": 0,
+ *               "bytes_out": 800, "bytes_in": 800, "served": 13, "serve_errors": 0,
+ *               "latency_ms": {"count": 40, "mean": 0.4, "p50": 0.3, "p90": 0.6, "p99": 2.0, "max": 2.0}}}}
  * </pre>
  *
  * {@code agents.assigned} counts the placed agents (in any phase but pending), {@code total} all
- * of them, and {@code by_phase} each phase, every phase listed. Roles, statuses and agents come from this node's copy of the control state (cheap, may
+ * of them, and {@code by_phase} each phase, every phase listed. {@code services} holds this
+ * node's own counters ({@code cluster.services().stats()}: the calls it made, the calls its handlers
+ * served) for every service it knows of, called or served, with the passing instances it sees.
+ * Roles, statuses and agents come from this node's copy of the control state (cheap, may
  * lag a write by a moment); the utilisation sums what the alive nodes report in their metadata,
  * and the averages count only nodes that reported a figure. Without a control plane, roles are
  * all {@code worker}, statuses {@code online} or {@code offline}, and the control fields null.
@@ -113,6 +119,7 @@ final class StatsApi {
             n.put("version", state.version());
         }
         ControlApi.putLeader(n, control == null ? null : control.leader().orElse(null));
+        n.set("services", ServicesApi.stats(cluster.services()));
         return n;
     }
 

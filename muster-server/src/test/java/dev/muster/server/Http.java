@@ -32,6 +32,21 @@ final class Http {
         return send(s, path, HttpRequest.newBuilder().DELETE());
     }
 
+    /** POSTs {@code body} as it is, with {@code contentType} (null: none), and returns the answer as bytes. */
+    static HttpResponse<byte[]> postBytes(NodeServer s, String path, byte[] body, String contentType) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).timeout(Duration.ofSeconds(20));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** An answer of {@link #postBytes} read as JSON (an error's body). */
+    static Answer json(HttpResponse<byte[]> r) throws Exception {
+        return new Answer(r.statusCode(), JSON.readTree(r.body()));
+    }
+
     private static Answer send(NodeServer s, String path, HttpRequest.Builder b) throws Exception {
         HttpResponse<String> r = CLIENT.send(b.uri(URI.create("http://127.0.0.1:" + s.port() + path))
                 .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
