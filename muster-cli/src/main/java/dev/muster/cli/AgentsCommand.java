@@ -166,20 +166,7 @@ final class AgentsCommand {
                     a.path("node").isTextual() ? node : "-", a.path("phase").asText(), a.path("epoch").asText(),
                     a.path("message").asText("")});
         }
-        int[] width = new int[header.length - 1];
-        for (String[] r : rows) {
-            for (int c = 0; c < width.length; c++) {
-                width[c] = Math.max(width[c], r[c].length());
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (String[] r : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int c = 0; c < width.length; c++) {
-                line.append(String.format("%-" + width[c] + "s  ", r[c]));
-            }
-            out.append(line.append(r[width.length]).toString().stripTrailing()).append('\n');
-        }
+        StringBuilder out = new StringBuilder(Table.format(rows));
         if (rows.size() == 1) {
             out.append("(no agents; 'muster agents run ID --type counter' submits one)\n");
         }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 /**
  * {@code muster stats}: the cluster in numbers ({@code GET /api/cluster/stats} on the first running
  * node of the local cluster): nodes by state, role and status, agents by phase, utilisation, the
- * strategy and the leader, as that node sees them.
+ * strategy and the leader, as that node sees them; and that node's own counters of each service.
  */
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = "Show the cluster's numbers: nodes by state, role and status, agents by phase, utilisation.")
@@ -45,7 +45,21 @@ final class StatsCommand implements Callable<Integer> {
         }
         out.append(", leader ").append(s.path("leader").isTextual()
                 ? s.path("leader").asText() + " (term " + s.path("term").asLong() + ")" : "none").append('\n');
+        s.path("services").fields().forEachRemaining(e -> {
+            JsonNode v = e.getValue();
+            out.append("service ").append(e.getKey()).append(": ").append(plural(v.path("instances").asLong(), "instance"))
+                    .append("; this node made ").append(plural(v.path("calls").asLong(), "call")).append(" (")
+                    .append(v.path("errors").asLong()).append(" failed, ").append(v.path("timeouts").asLong())
+                    .append(" timed out, p99 ").append(String.format(java.util.Locale.ROOT, "%.1f",
+                            v.at("/latency_ms/p99").asDouble())).append(" ms) and served ")
+                    .append(v.path("served").asLong()).append(" (").append(v.path("serve_errors").asLong())
+                    .append(" failed)\n");
+        });
         return out.toString();
+    }
+
+    private static String plural(long n, String word) {
+        return n + " " + word + (n == 1 ? "" : "s");
     }
 
     private static String counts(JsonNode byName) {

@@ -2,11 +2,14 @@ package dev.muster.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The REST API of a local cluster, reached through its first running node that answers (in index
- * order): what the CLI's client commands ({@code agents}, {@code balance}, {@code stats}) call.
+ * order): what the CLI's client commands ({@code agents}, {@code balance}, {@code stats},
+ * {@code services}, {@code call}) call.
  * Any node serves the whole API; writes go through its control plane to the leader.
  *
  * <p>Thread-safe.
@@ -71,18 +74,60 @@ public final class ClusterApi {
     }
 
     /**
+     * A call's answer (POST /api/cluster/services/{name}/call): the reply payload as bytes.
+     *
+     * @param status the HTTP status
+     * @param headers the HTTP headers (names as the node sent them)
+     * @param body the reply payload, or the JSON error
+     * @param node the node that answered
+     */
+    public record Raw(int status, Map<String, List<String>> headers, byte[] body, String node) {
+
+        /**
+         * The body of a 2xx answer.
+         *
+         * @throws IllegalArgumentException for a 400 or 413, IllegalStateException for any other error,
+         *     as {@link Answer#orThrow()}
+         */
+        public byte[] orThrow() {
+            if (status < 200 || status >= 300) {
+                new Answer(status, NodeClient.json(body), node).orThrow();
+            }
+            return body;
+        }
+    }
+
+    /**
+     * Sends {@code payload} to the first running node that answers, waiting up to {@code timeout}
+     * (more than the call's own deadline, so the node's answer comes first). A node that took the
+     * request answers for it: a call is never sent twice.
+     *
+     * @throws IllegalStateException when no node of the cluster answers
+     */
+    public Raw exchange(String method, String path, byte[] payload, String contentType, Duration timeout) {
+        return first((port, name) -> client.exchange(port, method, path, payload, contentType, timeout)
+                .map(r -> new Raw(r.status(), r.headers(), r.body(), name)));
+    }
+
+    /**
      * Sends the request to the first running node that answers.
      *
      * @throws IllegalStateException when no node of the cluster answers
      */
     private Answer send(String method, String path, String body) {
+        return first((port, name) -> client.send(port, method, path, body, TIMEOUT)
+                .map(a -> new Answer(a.status(), a.body(), name)));
+    }
+
+    /** What the first running node that answers {@code ask} (given its HTTP port and name) says. */
+    private <T> T first(java.util.function.BiFunction<Integer, String, Optional<T>> ask) {
         for (int i = 1; i <= cluster.size(); i++) {
             if (!cluster.isRunning(i)) {
                 continue;
             }
-            Optional<NodeClient.Answer> a = client.send(cluster.httpPort(i), method, path, body, TIMEOUT);
+            Optional<T> a = ask.apply(cluster.httpPort(i), cluster.name(i));
             if (a.isPresent()) {
-                return new Answer(a.get().status(), a.get().body(), cluster.name(i));
+                return a.get();
             }
         }
         throw new IllegalStateException("no node of the cluster in " + cluster.directory()

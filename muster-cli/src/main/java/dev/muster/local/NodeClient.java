@@ -3,11 +3,14 @@ package dev.muster.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Reads a local node's HTTP API; an unreachable or unready node is an empty answer, not an error. Thread-safe. */
@@ -39,31 +42,55 @@ public final class NodeClient {
      * {"error","detail"} when it took the request but did not answer in time.
      */
     public Optional<Answer> send(int port, String method, String path, String body, Duration timeout) {
+        return exchange(port, method, path, body == null ? null : body.getBytes(StandardCharsets.UTF_8),
+                "application/json", timeout).map(r -> new Answer(r.status(), json(r.body())));
+    }
+
+    /**
+     * A node's answer as it came: its status code, headers and body bytes.
+     *
+     * @param headers the HTTP headers (names as the node sent them)
+     */
+    public record Raw(int status, Map<String, List<String>> headers, byte[] body) {}
+
+    /**
+     * As {@link #send}, with a body of any bytes and content type (null: no Content-Type header),
+     * and the answer as bytes: for calls, whose payloads are not JSON.
+     */
+    public Optional<Raw> exchange(int port, String method, String path, byte[] body, String contentType,
+                                  Duration timeout) {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body);
+                : HttpRequest.BodyPublishers.ofByteArray(body);
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
+                .timeout(timeout).method(method, publisher);
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
-                    .timeout(timeout).header("Content-Type", "application/json").method(method, publisher).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            JsonNode json;
-            try {
-                json = JSON.readTree(r.body());
-            } catch (IOException notJson) {
-                json = null;
-            }
-            return Optional.of(new Answer(r.statusCode(), json));
+            HttpResponse<byte[]> r = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return Optional.of(new Raw(r.statusCode(), r.headers().map(), r.body()));
         } catch (java.net.http.HttpConnectTimeoutException e) {
             return Optional.empty();
         } catch (java.net.http.HttpTimeoutException e) {
             // it took the request: a write may still happen, so the caller must not send it elsewhere
-            return Optional.of(new Answer(504, JSON.createObjectNode().put("error", "no answer").put("detail",
-                    method + " " + path + " got no answer within " + dev.muster.Durations.format(timeout)
-                            + "; a write may still take effect")));
+            byte[] error = JSON.createObjectNode().put("error", "no answer").put("detail", method + " " + path
+                    + " got no answer within " + dev.muster.Durations.format(timeout) + "; a write may still take effect")
+                    .toString().getBytes(StandardCharsets.UTF_8);
+            return Optional.of(new Raw(504, Map.of(), error));
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
+        }
+    }
+
+    /** The body as JSON; null when it is not JSON. */
+    static JsonNode json(byte[] body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException notJson) {
+            return null;
         }
     }
 

@@ -76,9 +76,17 @@ class AgentsCommandTest {
         "serve --agent-type mine=java.lang.String | java.lang.String does not implement dev.muster.agents.Agent",
         "serve --agent-type counter=dev.muster.agents.CounterAgent | agent type 'counter' is registered already"})
     void badArgumentsAreOneClearErrorWithExitCode2(String args, String message) {
+        assertRefused(dir, args, message);
+    }
+
+    /**
+     * Runs {@code args} (split at spaces; but for serve, with {@code --dir} of {@code emptyDir}, where
+     * no cluster is) and asserts exit code 2, {@code message} on stderr and nothing on stdout.
+     */
+    static void assertRefused(Path emptyDir, String args, String message) {
         List<String> argv = new ArrayList<>(List.of(args.split(" ")));
         if (!argv.get(0).equals("serve")) {
-            argv.addAll(List.of("--dir", dir.toString())); // no cluster here: nothing may be asked
+            argv.addAll(List.of("--dir", emptyDir.toString())); // no cluster here: nothing may be asked
         }
         Run r = run(argv);
         assertThat(r.code()).as("exit code; stderr: %s", r.err()).isEqualTo(2);
