@@ -12,8 +12,10 @@ import picocli.CommandLine.Command;
         description = "Muster: form, inspect and break clusters of JVM nodes.",
         subcommands = {StartCommand.class, StatusCommand.class, StopCommand.class, NodeCommand.class,
                 RestartCommand.class, LogsCommand.class, CleanCommand.class, AgentsCommand.class, BalanceCommand.class,
-                StatsCommand.class, ServeCommand.class, BenchCommand.class, SimCommand.class,
-                CompletionCommand.class, HostCommand.class, CommandLine.HelpCommand.class})
+                StatsCommand.class, ServicesCommand.class, CallCommand.class, InjectCommand.class, ContentCommand.class,
+                WordCountCommand.class, ServeCommand.class, BenchCommand.class,
+                SimCommand.class, CompletionCommand.class, HostCommand.class, ExampleCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

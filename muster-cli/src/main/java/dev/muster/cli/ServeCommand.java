@@ -51,6 +51,11 @@ import picocli.CommandLine.Spec;
  * {@code counter}) and those of {@code --agent-type}, each in {@code <data-dir>/agents/<id>} (a
  * temporary directory, removed at exit, without {@code --data-dir}). On SIGTERM the agents stop
  * first, then the control plane, then the node leaves.
+ *
+ * <p>Each {@code --service NAME=CLASS} registers a service handler under NAME once the node has
+ * joined, before the "serving" line ({@link ServiceOption}); its instance is advertised in the
+ * node's metadata ({@code svc.NAME}) and leaves with the node. ({@code --services} only lists
+ * names in the health figures, for placing agents.)
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run one cluster node in the foreground (SIGTERM leaves gracefully).")
@@ -131,6 +136,12 @@ final class ServeCommand implements Callable<Integer> {
                     + " Every node that may take such agents needs the same option.")
     List<AgentTypeOption> agentTypes;
 
+    @Option(names = "--service", paramLabel = "NAME=CLASS", converter = ServiceOption.Converter.class,
+            description = "A service this node serves, registered under NAME at start: a class on the class path that"
+                    + " implements dev.muster.services.ServiceHandler with a public constructor taking the node"
+                    + " (dev.muster.Cluster) or none; repeatable. (--services only names services in the health figures.)")
+    List<ServiceOption> serviceHandlers;
+
     @Spec
     CommandSpec spec;
 
@@ -143,17 +154,10 @@ final class ServeCommand implements Callable<Integer> {
         static final class Converter implements CommandLine.ITypeConverter<AgentTypeOption> {
             @Override
             public AgentTypeOption convert(String value) {
-                int eq = value.indexOf('=');
-                if (eq <= 0 || eq == value.length() - 1) {
-                    throw new CommandLine.TypeConversionException("'" + value + "' " + RULE);
-                }
-                AgentTypeOption t = new AgentTypeOption(value.substring(0, eq).strip(), value.substring(eq + 1).strip());
-                try {
-                    AgentTypes.builtIn().withClass(t.name(), t.className());
-                } catch (IllegalArgumentException e) {
-                    throw new CommandLine.TypeConversionException("'" + value + "': " + e.getMessage());
-                }
-                return t;
+                return NameClassOption.parse(value, RULE, (name, className) -> {
+                    AgentTypes.builtIn().withClass(name, className);
+                    return new AgentTypeOption(name, className);
+                });
             }
         }
     }
@@ -185,6 +189,23 @@ final class ServeCommand implements Callable<Integer> {
         return types;
     }
 
+    /**
+     * The {@code --service} options, each name once.
+     *
+     * @throws CommandLine.ParameterException when a name is given twice
+     */
+    List<ServiceOption> serviceHandlers() {
+        List<ServiceOption> all = serviceHandlers == null ? List.of() : serviceHandlers;
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (ServiceOption s : all) {
+            if (!seen.add(s.name())) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--service': '"
+                        + s.name() + "=" + s.className() + "': service " + s.name() + " is given twice; give each NAME once");
+            }
+        }
+        return all;
+    }
+
     @Override
     public Integer call() throws Exception {
         HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
@@ -192,6 +213,7 @@ final class ServeCommand implements Callable<Integer> {
         ControlConfig controlConfig = controlConfig(config);
         Health health = health();
         AgentTypes types = agentTypes();
+        List<ServiceOption> handlers = serviceHandlers();
         CountDownLatch stopped = new CountDownLatch(1);
         if (lease != null) {
             // Before anything slow: a node whose starter died before writing its pid must end by itself.
@@ -230,6 +252,14 @@ final class ServeCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "muster-shutdown"));
+        for (ServiceOption s : handlers) {
+            node.services().register(s.name(), s.create(node));
+        }
+        if (handlers.stream().noneMatch(s -> s.name().equals(dev.muster.examples.wordcount.MapService.SERVICE))) {
+            // every node takes part in muster wordcount unless told to serve another handler under that name
+            node.services().register(dev.muster.examples.wordcount.MapService.SERVICE,
+                    new dev.muster.examples.wordcount.MapService());
+        }
         try {
             control.set(ControlPlane.start(node, controlConfig));
         } catch (dev.muster.control.ControlException e) {
@@ -255,7 +285,8 @@ final class ServeCommand implements Callable<Integer> {
         node.subscribe(e -> System.err.println(describe(e)));
         System.out.println(config.nodeName() + " serving cluster '" + config.clusterName() + "' at " + node.address()
                 + (http.get() == null ? "" : ", http " + config.bindHost() + ":" + http.get().port())
-                + "; " + node.info().alive() + " alive");
+                + "; " + node.info().alive() + " alive"
+                + "; serves " + String.join(", ", node.services().registered()));
         System.out.flush();
         stopped.await();
         return 0;
@@ -441,6 +472,11 @@ final class ServeCommand implements Callable<Integer> {
         if (metadata != null) {
             b.metadata(Metadata.of(metadata));
         }
-        return b.build();
+        ClusterConfig c = b.build();
+        if (dataDir != null && c.content().dir() == null) {
+            // content kept on disk with the rest of the node's state, so a restarted node still holds it
+            c = c.toBuilder().content(c.content().withDir(dataDir.resolve("content"))).build();
+        }
+        return c;
     }
 }

@@ -144,7 +144,9 @@ public final class EmbeddedHost {
         try {
             Cluster c = Cluster.start(ClusterConfig.builder().clusterName(layout.name()).nodeName("node-" + i)
                     .nodeIndex(i).clusterSize(layout.size()).bindHost(layout.bindHost()).port(layout.gossipPort(i))
-                    .httpPort(layout.httpPort(i)).seeds(layout.seeds(i)).build());
+                    .httpPort(layout.httpPort(i)).seeds(layout.seeds(i))
+                    .content(dev.muster.ContentConfig.DEFAULTS.withDir(dir.dataDir(i).resolve("content"))).build());
+            c.services().register(dev.muster.examples.wordcount.MapService.SERVICE, new dev.muster.examples.wordcount.MapService());
             ControlPlane control;
             AgentRuntime agents;
             NodeServer http;

@@ -147,6 +147,16 @@ public final class LocalCluster {
         return "node-" + index;
     }
 
+    /** The cluster's name, which a node joining it must share. */
+    public String clusterName() {
+        return layout.name();
+    }
+
+    /** The address every node binds to. */
+    public String bindHost() {
+        return layout.bindHost();
+    }
+
     public int gossipPort(int index) {
         return layout.gossipPort(index);
     }
