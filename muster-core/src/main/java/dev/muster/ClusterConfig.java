@@ -225,7 +225,7 @@ public record ClusterConfig(
             p.addAll(rpc.problems());
         }
         if (missing(p, "content", content)) {
-            p.addAll(content.problems(rpc));
+            p.addAll(content.problems());
         }
         if (missing(p, "leave-timeout", leaveTimeout) && leaveTimeout.isNegative()) {
             p.add("leave-timeout: " + Durations.format(leaveTimeout) + " must not be negative");

@@ -264,7 +264,7 @@ public final class ClusterConfigLoader {
             keys.put("energy", (k, v) -> whole(k, v, x -> c[0] = c[0].withEnergy(x)));
             keys.put("dir", (k, v) -> text(k, v, x -> c[0] = c[0].withDir(Path.of(x))));
             section(key, node, keys);
-            c[0].problems(null).forEach(this::error);
+            c[0].problems().forEach(this::error);
             builder.content(c[0]);
         }
 

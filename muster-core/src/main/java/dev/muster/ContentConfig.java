@@ -9,8 +9,9 @@ import java.util.List;
  *
  * @param budgetBytes [{@code content.budget-bytes}] bytes of content a node keeps; past it the
  *     least recently used entries that are not pinned are evicted. 1 MiB or more. Default 256 MiB.
- * @param maxContentBytes [{@code content.max-content-bytes}] the largest piece of content; it must
- *     fit a remote call ({@code rpc.max-message-bytes} less 4 KiB). 1 or more. Default 1 MiB.
+ * @param maxContentBytes [{@code content.max-content-bytes}] the largest piece of content. 1 or more.
+ *     Default 1 MiB. Content must also fit one call: a node refuses what is larger than
+ *     {@code rpc.max-message-bytes} less {@link #PUSH_OVERHEAD_BYTES} too ({@link #effectiveMax}).
  * @param fanout [{@code content.fanout}] new holders each node aims to reach when it forwards,
  *     unless the inject names another. 1 to 32. Default 3.
  * @param energy [{@code content.energy}] hops an inject may travel, unless it names another.
@@ -22,20 +23,22 @@ public record ContentConfig(long budgetBytes, int maxContentBytes, int fanout, i
 
     public static final ContentConfig DEFAULTS = new ContentConfig(256L << 20, 1 << 20, 3, 10, null);
 
-    /** Room a push needs beyond its content within one call. */
-    public static final int PUSH_OVERHEAD_BYTES = 4096;
+    /** Room a push needs beyond its content within one call: digest, origin, times, counts. */
+    public static final int PUSH_OVERHEAD_BYTES = 512;
+
+    /** The largest content a node with these settings stores and sends. */
+    public int effectiveMax(RpcConfig rpc) {
+        return Math.max(0, Math.min(maxContentBytes, rpc.maxMessageBytes() - PUSH_OVERHEAD_BYTES));
+    }
 
     /** Every broken rule, naming its key, value and rule; empty when valid. */
-    public List<String> problems(RpcConfig rpc) {
+    public List<String> problems() {
         List<String> p = new ArrayList<>();
         if (budgetBytes < 1L << 20) {
             p.add("content.budget-bytes: " + budgetBytes + " must be at least 1048576 (1 MiB)");
         }
         if (maxContentBytes < 1) {
             p.add("content.max-content-bytes: " + maxContentBytes + " must be at least 1");
-        } else if (rpc != null && maxContentBytes > rpc.maxMessageBytes() - PUSH_OVERHEAD_BYTES) {
-            p.add("content.max-content-bytes: " + maxContentBytes + " must fit one call: at most rpc.max-message-bytes ("
-                    + rpc.maxMessageBytes() + ") less " + PUSH_OVERHEAD_BYTES);
         } else if (maxContentBytes > budgetBytes && budgetBytes >= 1L << 20) {
             p.add("content.max-content-bytes: " + maxContentBytes + " must not exceed content.budget-bytes (" + budgetBytes + ")");
         }

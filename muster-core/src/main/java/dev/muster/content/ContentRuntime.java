@@ -64,6 +64,7 @@ public final class ContentRuntime implements Content {
 
     private final String nodeName;
     private final ContentConfig config;
+    private final int maxContentBytes;
     private final ServiceRuntime services;
     private final Store store;
     private final CopyOnWriteArrayList<Consumer<ContentInfo>> listeners = new CopyOnWriteArrayList<>();
@@ -77,9 +78,11 @@ public final class ContentRuntime implements Content {
     private volatile int maxPacketBytes;
     private volatile byte version;
 
-    public ContentRuntime(String nodeName, ContentConfig config, ServiceRuntime services) {
+    /** @param maxContentBytes the largest content stored and sent: {@link ContentConfig#effectiveMax} */
+    public ContentRuntime(String nodeName, ContentConfig config, int maxContentBytes, ServiceRuntime services) {
         this.nodeName = nodeName;
         this.config = config;
+        this.maxContentBytes = maxContentBytes;
         this.services = services;
         this.store = new Store(config.budgetBytes(), config.dir());
         services.registerInternal(PUSH, this::onPush);
@@ -159,10 +162,10 @@ public final class ContentRuntime implements Content {
     @Override
     public Injected inject(byte[] content, int energy, int fanout) {
         Objects.requireNonNull(content, "content");
-        if (content.length > config.maxContentBytes()) {
+        if (content.length > maxContentBytes) {
             refused.incrementAndGet();
             throw new IllegalArgumentException("content of " + content.length + " bytes is over content.max-content-bytes ("
-                    + config.maxContentBytes() + "); nothing was stored");
+                    + maxContentBytes + "); nothing was stored");
         }
         if (energy < 0 || energy > 64) {
             throw new IllegalArgumentException("energy " + energy + " must be between 0 and 64");
@@ -328,10 +331,10 @@ public final class ContentRuntime implements Content {
             refused.incrementAndGet();
             throw new RpcException(RpcException.Kind.CODEC, e.getMessage());
         }
-        if (content.length > config.maxContentBytes()) {
+        if (content.length > maxContentBytes) {
             refused.incrementAndGet();
             throw new RpcException(RpcException.Kind.TOO_LARGE, "content of " + content.length + " bytes is over node "
-                    + nodeName + "'s content.max-content-bytes (" + config.maxContentBytes() + ")");
+                    + nodeName + "'s content.max-content-bytes (" + maxContentBytes + ")");
         }
         if (!d.matches(content)) {
             refused.incrementAndGet();
@@ -432,7 +435,7 @@ public final class ContentRuntime implements Content {
 
     @Override
     public int maxContentBytes() {
-        return config.maxContentBytes();
+        return maxContentBytes;
     }
 
     @Override

@@ -107,7 +107,8 @@ public final class Node implements Cluster {
                 config.membership().maxMetadataBytes(), loop, faults,
                 listenerExecutor != null ? listenerExecutor : EventDispatch.SHARED);
         transport.acceptCalls(services::accept);
-        this.content = new dev.muster.content.ContentRuntime(config.nodeName(), config.content(), services);
+        this.content = new dev.muster.content.ContentRuntime(config.nodeName(), config.content(),
+                config.content().effectiveMax(config.rpc()), services);
         content.useDatagrams((to, data) -> execute(() -> transport.sendPacket(to, data)),
                 config.membership().maxPacketBytes(), (byte) WireCodec.PROTOCOL_VERSION);
     }

@@ -85,6 +85,8 @@ public final class ServiceRuntime implements Services, AutoCloseable {
     private final RetryBudget retryBudget;
     private final ConcurrentHashMap<String, NodeView> remote = new ConcurrentHashMap<>(); // written on the loop
     private volatile View view = View.EMPTY;
+    private final EventLoop loop;
+    private boolean publishQueued; // loop
     private volatile Address self;
     private volatile boolean closed;
 
@@ -110,6 +112,7 @@ public final class ServiceRuntime implements Services, AutoCloseable {
         this.config = config;
         this.maxMetadataBytes = maxMetadataBytes;
         this.listenerExecutor = listenerExecutor;
+        this.loop = loop;
         this.client = new CallClient(loop, config, clusterName, nodeName, faults);
         this.server = new CallServer(this, clusterName, nodeName, config, faults, handlers);
         this.retryBudget = new RetryBudget(config.retryBudget());
@@ -210,7 +213,19 @@ public final class ServiceRuntime implements Services, AutoCloseable {
         if (before == null && m.state().isGone()) {
             return;
         }
-        publish();
+        // Not now: this runs inside the membership core's output, which must not be re-entered
+        // (publish reads this node's own member). One rebuild after a burst of events.
+        if (!publishQueued) {
+            publishQueued = true;
+            try {
+                loop.execute(() -> {
+                    publishQueued = false;
+                    publish();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                publishQueued = false; // the loop is stopping with the last node: no view is read any more
+            }
+        }
     }
 
     private static double load(Member m) {
@@ -221,7 +236,24 @@ public final class ServiceRuntime implements Services, AutoCloseable {
     }
 
     /** Builds a new view from the remote members and the local handlers, and tells the watchers. */
-    private synchronized void publish() {
+    private void publish() {
+        // Read before taking the lock: off the loop this waits for the loop, which may itself be
+        // waiting for the lock in memberEvent.
+        double selfLoad = selfLoad();
+        synchronized (this) {
+            publish(selfLoad);
+        }
+    }
+
+    private double selfLoad() {
+        try {
+            return load(cluster.localMember());
+        } catch (RuntimeException closed) {
+            return 0.5;
+        }
+    }
+
+    private void publish(double selfLoad) {
         Map<String, List<ServiceInstance>> services = new TreeMap<>();
         Map<String, Double> loads = new HashMap<>();
         for (NodeView n : remote.values()) {
@@ -234,7 +266,7 @@ public final class ServiceRuntime implements Services, AutoCloseable {
         }
         Address me = self;
         if (me != null) {
-            loads.put(nodeName, load(cluster.localMember()));
+            loads.put(nodeName, selfLoad);
             for (Local l : local.values()) {
                 if (l.health() == Health.PASSING) {
                     services.computeIfAbsent(l.name(), k -> new ArrayList<>())
@@ -397,7 +429,7 @@ public final class ServiceRuntime implements Services, AutoCloseable {
     public Subscription watch(String name, Consumer<ServiceEvent> listener) {
         Objects.requireNonNull(listener, "listener");
         Watch w = new Watch(name, listener);
-        synchronized (this) { // no view is published between the first events and the registration
+        synchronized (this) { // no view is published between the first events and the registration; nothing here waits
             watches.add(w);
             w.diff(List.of(), resolve(name));
         }
