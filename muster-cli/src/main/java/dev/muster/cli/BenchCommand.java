@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure an in-JVM cluster on loopback: convergence, crash detection, heap per node."
                 + " 'bench startup' measures a local cluster of node processes instead.",
-        subcommands = {BenchStartupCommand.class, BenchControlCommand.class, BenchAgentsCommand.class})
+        subcommands = {BenchStartupCommand.class, BenchControlCommand.class, BenchAgentsCommand.class,
+                BenchRpcCommand.class, BenchDiffusionCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     /** Nodes started at once after the seed: joins overlap, as in a real roll-out. */

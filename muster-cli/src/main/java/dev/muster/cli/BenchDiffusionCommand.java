@@ -50,7 +50,7 @@ final class BenchDiffusionCommand implements Callable<Integer> {
             + " travels over calls; 0 skips it (default ${DEFAULT-VALUE}).")
     int largeBytes;
 
-    @Option(names = "--base-port", defaultValue = "33946", description = "Gossip port of node-1 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--base-port", defaultValue = "21946", description = "Gossip port of node-1; the ports of 50 nodes' gossip and HTTP stay below the ephemeral range (default ${DEFAULT-VALUE}).")
     int basePort;
 
     @Option(names = "--seed", description = "Seed of the inject points (default: the clock).")

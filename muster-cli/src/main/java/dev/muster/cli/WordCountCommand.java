@@ -126,6 +126,9 @@ final class WordCountCommand implements Callable<Integer> {
                 .put("mb_per_s", mb / seconds);
         ObjectNode chunksPerNode = out.putObject("chunks_per_node");
         perNode.forEach(chunksPerNode::put);
+        var chunkList = out.putArray("chunk_runs");
+        r.chunks().forEach(c -> chunkList.addObject().put("index", c.index()).put("digest", c.digest())
+                .put("bytes", c.bytes()).put("node", c.node()).put("attempts", c.attempts()));
         var topWords = out.putArray("top");
         r.top(top).forEach(e -> topWords.addObject().put("word", e.getKey()).put("count", e.getValue()));
         if (expected != null) {
@@ -141,6 +144,12 @@ final class WordCountCommand implements Callable<Integer> {
         System.out.printf("phases: split %d ms, map %d ms, reduce %d ms, store %d ms; %.1f MB/s%n", r.split().toMillis(),
                 r.map().toMillis(), r.reduce().toMillis(), r.store().toMillis(), mb / seconds);
         System.out.println("chunks per node: " + perNode + (r.reruns() > 0 ? "; " + r.reruns() + " re-run elsewhere" : ""));
+        Map<String, StringBuilder> which = new TreeMap<>();
+        r.chunks().forEach(c -> {
+            StringBuilder b = which.computeIfAbsent(c.node(), k -> new StringBuilder());
+            b.append(b.length() == 0 ? "" : " ").append(c.index()).append(c.attempts() > 1 ? "(" + c.attempts() + " tries)" : "");
+        });
+        which.forEach((n, list) -> System.out.println("  " + n + " ran chunks " + list));
         System.out.println(r.resultDigest() != null ? "result stored under " + r.resultDigest()
                 : "result not stored: its " + r.resultBytes() + " bytes are over the content store's largest entry");
         System.out.println("top " + top + ":");
