@@ -12,7 +12,8 @@ import dev.muster.services.Request;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
@@ -88,7 +89,7 @@ final class BenchRpcCommand implements Callable<Integer> {
      * flat after 2 s.
      */
     @Option(names = "--warmup", defaultValue = "30s",
-            description = "Closed-loop calls before measuring each system: gRPC needs 10-25 s of them on 2 cores to"
+            description = "Closed-loop calls before measuring each system: gRPC needs 7-25 s of them on 2 cores to"
                     + " reach its steady speed (default ${DEFAULT-VALUE}).")
     String warmup;
 
@@ -585,15 +586,25 @@ final class BenchRpcCommand implements Callable<Integer> {
                     })).build();
             var sb = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(echo);
             if (matched) {
-                serverLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("grpc-server-loop", true));
-                clientLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("grpc-client-loop", true));
+                serverLoop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("grpc-server-loop", true),
+                        NioIoHandler.newFactory());
+                clientLoop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("grpc-client-loop", true),
+                        NioIoHandler.newFactory());
                 sb.bossEventLoopGroup(serverLoop).workerEventLoopGroup(serverLoop)
                         .channelType(NioServerSocketChannel.class).directExecutor();
             } else {
                 serverLoop = null;
                 clientLoop = null;
             }
-            server = sb.build().start();
+            try {
+                server = sb.build().start();
+            } catch (IOException | RuntimeException e) {
+                if (matched) {
+                    clientLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                    serverLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                }
+                throw e;
+            }
             var cb = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext();
             if (matched) {
                 cb.eventLoopGroup(clientLoop).channelType(NioSocketChannel.class).directExecutor();
