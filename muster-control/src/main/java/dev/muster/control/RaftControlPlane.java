@@ -1064,7 +1064,14 @@ final class RaftControlPlane implements ControlPlane {
     }
 
     private List<RaftPeer> knownPeers() {
-        List<Member> members = node.members();
+        List<Member> members;
+        try {
+            members = node.members();
+        } catch (IllegalStateException closed) {
+            // the node closed under a call still on its way (a background refresh, a late write):
+            // an answer the callers handle, not an exception that escapes a virtual thread
+            throw new ControlException(ControlException.Reason.UNAVAILABLE, "unavailable: this node is closed", closed);
+        }
         List<String> names = voters.isEmpty()
                 ? members.stream().filter(m -> "true".equals(m.metadata().get(Claims.DESIGNATED))).map(Member::name).toList()
                 : voters;
