@@ -177,14 +177,7 @@ final class BenchDiffusionCommand implements Callable<Integer> {
         if (infos.size() < nodes) {
             return Optional.empty();
         }
-        long last = 0;
-        long hops = 0;
-        long pushes = 0;
-        for (JsonNode n : infos.values()) {
-            last = Math.max(last, n.path("first_seen_at_ms").asLong() - injectedAt);
-            hops = Math.max(hops, n.path("hops").asLong());
-            pushes += n.path("pushes_sent").asLong();
-        }
-        return Optional.of(new long[] {last, hops, pushes});
+        InjectCommand.Spread spread = InjectCommand.Spread.of(infos.values(), injectedAt);
+        return Optional.of(new long[] {spread.lastMs(), spread.maxHops(), spread.pushes()});
     }
 }

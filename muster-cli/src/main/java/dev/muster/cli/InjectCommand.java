@@ -148,19 +148,12 @@ final class InjectCommand implements Callable<Integer> {
                 Thread.sleep(POLL.toMillis());
             }
         }
-        long last = 0;
-        int maxHops = 0;
-        Map<Integer, Integer> hops = new TreeMap<>();
-        long pushes = 0;
-        long maxPushes = 0;
-        for (JsonNode i : infos.values()) {
-            last = Math.max(last, i.path("first_seen_at_ms").asLong() - injectedAt);
-            int h = i.path("hops").asInt();
-            maxHops = Math.max(maxHops, h);
-            hops.merge(h, 1, Integer::sum);
-            pushes += i.path("pushes_sent").asLong();
-            maxPushes = Math.max(maxPushes, i.path("pushes_sent").asLong());
-        }
+        Spread spread = Spread.of(infos.values(), injectedAt);
+        long last = spread.lastMs();
+        int maxHops = spread.maxHops();
+        Map<Integer, Integer> hops = spread.hops();
+        long pushes = spread.pushes();
+        long maxPushes = spread.maxPushes();
         boolean full = infos.size() == running.size();
         long reach = reach(energy, fanout);
         out.put("holders", infos.size()).put("running", running.size()).put("full", full);
@@ -188,6 +181,31 @@ final class InjectCommand implements Callable<Integer> {
         System.out.println("hops from the origin: " + hopLine + "; " + maxHops + " at most");
         System.out.printf("pushes sent per node: %.1f on average, %d at most%n",
                 infos.isEmpty() ? 0.0 : pushes / (double) infos.size(), maxPushes);
+    }
+
+    /**
+     * What the holders' infos ({@code GET /api/cluster/content/{digest}/info}) say of one spread.
+     *
+     * @param lastMs the last holder's first-seen stamp less the inject time
+     * @param hops holders by hop count
+     */
+    record Spread(long lastMs, int maxHops, Map<Integer, Integer> hops, long pushes, long maxPushes) {
+        static Spread of(java.util.Collection<JsonNode> infos, long injectedAt) {
+            long last = 0;
+            int maxHops = 0;
+            Map<Integer, Integer> hops = new TreeMap<>();
+            long pushes = 0;
+            long maxPushes = 0;
+            for (JsonNode i : infos) {
+                last = Math.max(last, i.path("first_seen_at_ms").asLong() - injectedAt);
+                int h = i.path("hops").asInt();
+                maxHops = Math.max(maxHops, h);
+                hops.merge(h, 1, Integer::sum);
+                pushes += i.path("pushes_sent").asLong();
+                maxPushes = Math.max(maxPushes, i.path("pushes_sent").asLong());
+            }
+            return new Spread(last, maxHops, hops, pushes, maxPushes);
+        }
     }
 
     /** The most nodes an inject can reach: 1 + f + f^2 + ... + f^energy (capped). */
