@@ -93,8 +93,8 @@ public final class ServiceRuntime implements Services, AutoCloseable {
     /** A handler registered here. */
     record Local(String name, ServiceHandler handler, Map<String, String> metadata, Health health) {}
 
-    /** What one remote member advertises, as of its last event. */
-    record NodeView(Member member, List<ServiceInstance> instances) {}
+    /** What one remote member advertises, and its load score, as of its last event. */
+    record NodeView(Member member, List<ServiceInstance> instances, double load) {}
 
     /** Passing instances by service (remote and local), and each node's load score. */
     record View(Map<String, List<ServiceInstance>> services, Map<String, Double> load) {
@@ -204,9 +204,9 @@ public final class ServiceRuntime implements Services, AutoCloseable {
             List<ServiceInstance> instances = before != null && before.member().metadata().equals(m.metadata())
                     && before.member().address().equals(m.address())
                     ? before.instances() : Ads.parse(m.name(), m.address(), m.metadata());
-            remote.put(m.name(), new NodeView(m, instances));
-            if (before != null && instances == before.instances()
-                    && load(before.member()) == load(m)) {
+            double load = load(m);
+            remote.put(m.name(), new NodeView(m, instances, load));
+            if (before != null && instances == before.instances() && load == before.load()) {
                 return; // nothing a caller sees changed (a suspicion, a refutation)
             }
         }
@@ -257,7 +257,7 @@ public final class ServiceRuntime implements Services, AutoCloseable {
         Map<String, List<ServiceInstance>> services = new TreeMap<>();
         Map<String, Double> loads = new HashMap<>();
         for (NodeView n : remote.values()) {
-            loads.put(n.member().name(), load(n.member()));
+            loads.put(n.member().name(), n.load());
             for (ServiceInstance i : n.instances()) {
                 if (i.health() == Health.PASSING) {
                     services.computeIfAbsent(i.service(), k -> new ArrayList<>()).add(i);
