@@ -81,6 +81,8 @@ import java.util.regex.Pattern;
  *     compression, default deadline, retry budget, instance strategy. Default {@link RpcConfig#DEFAULTS}.
  * @param content [{@code content.*}] the content store and diffusion: byte budget, largest content,
  *     fanout, energy, directory. Default {@link ContentConfig#DEFAULTS}.
+ * @param http [{@code http.*}] the HTTP API's token, read protection and event buffer (used by
+ *     {@code muster serve}). Default {@link HttpConfig#DEFAULTS}.
  */
 public record ClusterConfig(
         String clusterName,
@@ -105,7 +107,8 @@ public record ClusterConfig(
         int httpPort,
         Duration leaveTimeout,
         RpcConfig rpc,
-        ContentConfig content) {
+        ContentConfig content,
+        HttpConfig http) {
 
     /** The gossip port when none is given, also for seeds written without one. */
     public static final int DEFAULT_PORT = 7946;
@@ -154,6 +157,7 @@ public record ClusterConfig(
         b.leaveTimeout = leaveTimeout;
         b.rpc = rpc;
         b.content = content;
+        b.http = http;
         return b;
     }
 
@@ -226,6 +230,9 @@ public record ClusterConfig(
         }
         if (missing(p, "content", content)) {
             p.addAll(content.problems());
+        }
+        if (missing(p, "http", http)) {
+            p.addAll(http.problems());
         }
         if (missing(p, "leave-timeout", leaveTimeout) && leaveTimeout.isNegative()) {
             p.add("leave-timeout: " + Durations.format(leaveTimeout) + " must not be negative");
@@ -344,6 +351,7 @@ public record ClusterConfig(
         private Duration leaveTimeout = Duration.ofSeconds(5);
         private RpcConfig rpc = RpcConfig.DEFAULTS;
         private ContentConfig content = ContentConfig.DEFAULTS;
+        private HttpConfig http = HttpConfig.DEFAULTS;
 
         private Builder() {}
 
@@ -372,6 +380,7 @@ public record ClusterConfig(
         public Builder leaveTimeout(Duration v) { leaveTimeout = v; return this; }
         public Builder rpc(RpcConfig v) { rpc = v; return this; }
         public Builder content(ContentConfig v) { content = v; return this; }
+        public Builder http(HttpConfig v) { http = v; return this; }
 
         /**
          * Overrides settings from environment variables; call it after loading the file and before
@@ -413,6 +422,10 @@ public record ClusterConfig(
             return nodeIndex;
         }
 
+        HttpConfig httpConfig() {
+            return http;
+        }
+
         /**
          * Checks every setting and the rules between them. The exception lists each problem with
          * the setting's file key, the value and the rule. The builder is not changed either way.
@@ -422,7 +435,7 @@ public record ClusterConfig(
             ClusterConfig c = new ClusterConfig(clusterName, name, bindHost, port != null ? port : DEFAULT_PORT,
                     advertiseHost, advertisePort, seeds, dnsName, dnsSrv, dnsPort, multicast, multicastGroup,
                     multicastPort, joinTimeout, clusterSize, nodeIndex, metadata, membership, faultInjection,
-                    httpPort != null ? httpPort : DEFAULT_HTTP_PORT, leaveTimeout, rpc, content);
+                    httpPort != null ? httpPort : DEFAULT_HTTP_PORT, leaveTimeout, rpc, content, http);
             List<String> problems = c.problems();
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);

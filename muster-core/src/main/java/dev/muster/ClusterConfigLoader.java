@@ -168,6 +168,7 @@ public final class ClusterConfigLoader {
             keys.put("membership", this::membership);
             keys.put("rpc", this::rpc);
             keys.put("content", this::content);
+            keys.put("http", this::http);
             keys.put("faults", (k, v) -> section(k, v, Map.of("enabled", (k2, v2) -> flag(k2, v2, b::faultInjection))));
             section("", root, keys);
         }
@@ -266,6 +267,18 @@ public final class ClusterConfigLoader {
             section(key, node, keys);
             c[0].problems().forEach(this::error);
             builder.content(c[0]);
+        }
+
+        void http(String key, JsonNode node) {
+            HttpConfig[] h = {HttpConfig.DEFAULTS};
+            Map<String, BiConsumer<String, JsonNode>> keys = new LinkedHashMap<>();
+            keys.put("token", (k, v) -> text(k, v, x -> h[0] = h[0].withToken(x)));
+            keys.put("token-file", (k, v) -> text(k, v, x -> h[0] = h[0].withTokenFile(Path.of(x))));
+            keys.put("protect-reads", (k, v) -> flag(k, v, x -> h[0] = h[0].withProtectReads(x)));
+            keys.put("events-buffer", (k, v) -> whole(k, v, x -> h[0] = h[0].withEventsBuffer(x)));
+            section(key, node, keys);
+            h[0].problems().forEach(this::error);
+            builder.http(h[0]);
         }
 
         void advertise(String key, String text) {
@@ -400,6 +413,10 @@ public final class ClusterConfigLoader {
         Integer basePort = whole(env, "BASE_PORT", 1, errors);
         Integer httpBasePort = whole(env, "HTTP_BASE_PORT", 1, errors);
         Integer spacing = whole(env, "PORT_SPACING", 0, errors);
+        String token = variable(env, "MUSTER_TOKEN");
+        if (token != null) {
+            HttpConfig.tokenProblem("MUSTER_TOKEN", token).ifPresent(errors::add);
+        }
 
         int i = nodeIndex != null ? nodeIndex : Math.max(1, b.nodeIndex());
         int step = spacing != null ? spacing : 10;
@@ -431,6 +448,7 @@ public final class ClusterConfigLoader {
         if (clusterSize != null) b.clusterSize(clusterSize);
         if (port != null) b.port(port);
         if (httpPort != null) b.httpPort(httpPort);
+        if (token != null) b.http(b.httpConfig().withToken(token).withTokenFile(null));
     }
 
     /** {@code base + (i - 1) * step}, or null with an error if that is no port. */
