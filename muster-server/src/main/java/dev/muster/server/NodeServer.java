@@ -20,7 +20,9 @@ import java.util.Objects;
  * The HTTP face of one node: health checks, the member list and registration
  * ({@link RegistryApi}), the control plane's leader, node statuses and strategy
  * ({@link ControlApi}), agents ({@link AgentsApi}), services and calls to them ({@link ServicesApi}),
- * statistics ({@link StatsApi}) and fault injection ({@link FaultApi}), as JSON.
+ * statistics ({@link StatsApi}) and fault injection ({@link FaultApi}), as JSON; the event stream
+ * ({@link EventsApi}), Prometheus metrics ({@link MetricsApi}), the OpenAPI document
+ * ({@link OpenApiDoc}) and the dashboard page ({@link DashboardPage}).
  *
  * <pre>
  * GET /health/alive       200 {"status":"alive"} while the process serves
@@ -54,7 +56,17 @@ import java.util.Objects;
  * POST   /api/faults          {"peer","blackhole"|"drop_rate"|"delay_ms"}: 200 the peer's rule
  * DELETE /api/faults[/{peer}] heal all (200 {"healed": n}) or one peer; only on --faults nodes
  *                              ({@link FaultApi}), 409 elsewhere; a black hole cuts gossip and Raft
+ * GET    /api/cluster/events  server-sent events: member, leader, strategy, status, assignment, service
+ *                              (and reset); Last-Event-ID resume, ?types=, ?follow=false ({@link EventsApi})
+ * GET    /metrics             Prometheus text ({@link MetricsApi})
+ * GET    /api/openapi.yaml    this API as OpenAPI ({@link OpenApiDoc})
+ * GET    /                    the dashboard page ({@link DashboardPage})
  * </pre>
+ *
+ * <p>With a token ({@link Options#token()}), mutations ({@code POST}, {@code PUT}, {@code DELETE}
+ * on {@code /api/*}) need {@code Authorization: Bearer TOKEN}, and with {@link Options#protectReads()}
+ * the reads of {@code /api/*} and {@code /metrics} too; otherwise 401 and nothing changes
+ * ({@link AccessFilter}). The health checks, the page and the OpenAPI document are always open.
  *
  * <p>Each member's {@code http_port} is the one it publishes in its metadata under
  * {@link #HTTP_PORT_KEY}; {@code roles} comes from {@link #ROLES_KEY} (comma-separated).
@@ -81,12 +93,42 @@ public final class NodeServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * How a node server guards and buffers.
+     *
+     * @param token the bearer token mutations need ({@link AccessFilter}), or null: every request passes
+     * @param protectReads reads of {@code /api/*} and {@code /metrics} need the token too
+     * @param eventsBuffer events kept for {@code Last-Event-ID} resume ({@link EventsApi})
+     */
+    public record Options(String token, boolean protectReads, int eventsBuffer) {
+
+        /** No token, 1024 events: for tests and applications that guard the port themselves. */
+        public static final Options OPEN = new Options(null, false, dev.muster.HttpConfig.DEFAULTS.eventsBuffer());
+
+        public Options {
+            if (token != null) {
+                dev.muster.HttpConfig.tokenProblem("token", token).ifPresent(p -> {
+                    throw new IllegalArgumentException(p);
+                });
+            }
+            if (eventsBuffer < 1) {
+                throw new IllegalArgumentException("eventsBuffer (" + eventsBuffer + ") must be at least 1");
+            }
+        }
+    }
+
     private final WebServer server;
     private final Registry registry;
+    private final EventLog events;
+    private final EventFeed feed;
+    private final MetricsApi metrics;
 
-    private NodeServer(WebServer server, Registry registry) {
+    private NodeServer(WebServer server, Registry registry, EventLog events, EventFeed feed, MetricsApi metrics) {
         this.server = server;
         this.registry = registry;
+        this.events = events;
+        this.feed = feed;
+        this.metrics = metrics;
     }
 
     /** Serves {@code cluster} over HTTP on {@code host:port} (0 = any free port), without a control plane. */
@@ -106,38 +148,83 @@ public final class NodeServer implements AutoCloseable {
 
     /**
      * Serves {@code cluster}, its control plane and its agent runtime over HTTP on
-     * {@code host:port} (0 = any free port). Nodes registered through this server
-     * ({@code POST /api/cluster/nodes}) bind to {@code host} too, and leave when it closes.
+     * {@code host:port} (0 = any free port), open to every request ({@link Options#OPEN}).
      *
      * @param control the node's control plane, or null for none (the control endpoints answer 503)
      * @param runtime the node's agent runtime, or null for none ({@code /api/node/agents} answers 503)
      */
     public static NodeServer start(Cluster cluster, ControlPlane control, AgentRuntime runtime, String host, int port) {
-        return start(cluster, control, runtime, host, port, Registry.Settings.DEFAULT);
+        return start(cluster, control, runtime, host, port, Options.OPEN);
+    }
+
+    /**
+     * As above, guarded and buffered as {@code options} say. Nodes registered through this server
+     * ({@code POST /api/cluster/nodes}) bind to {@code host} too, and leave when it closes.
+     */
+    public static NodeServer start(Cluster cluster, ControlPlane control, AgentRuntime runtime, String host, int port,
+                                   Options options) {
+        return start(cluster, control, runtime, host, port, Registry.Settings.DEFAULT, options);
     }
 
     /** As above, with the registry's heartbeat timeout and protocol settings given (tests). */
     static NodeServer start(Cluster cluster, ControlPlane control, AgentRuntime runtime, String host, int port,
                             Registry.Settings registration) {
+        return start(cluster, control, runtime, host, port, registration, Options.OPEN);
+    }
+
+    static NodeServer start(Cluster cluster, ControlPlane control, AgentRuntime runtime, String host, int port,
+                            Registry.Settings registration, Options options) {
         Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(options, "options");
         ControlApi api = new ControlApi(cluster, control);
         FaultApi faults = new FaultApi(cluster);
         StatsApi stats = new StatsApi(cluster, control);
         AgentsApi agents = new AgentsApi(cluster, control, runtime);
         ServicesApi services = new ServicesApi(cluster);
         ContentApi content = new ContentApi(cluster);
+        EventLog events = new EventLog(options.eventsBuffer(), java.time.Clock.systemUTC());
+        EventsApi stream = new EventsApi(events);
         Registry registry = new Registry(cluster, host, registration);
         RegistryApi registrations = new RegistryApi(control, api, registry);
+        EventFeed feed = null;
+        MetricsApi metrics = null;
         WebServer server;
         try {
-            server = build(cluster, control, host, port, r -> r.update(api::routes).update(faults::routes)
+            feed = new EventFeed(events, cluster, control);
+            metrics = new MetricsApi(cluster, control, runtime);
+            MetricsApi m = metrics;
+            server = build(cluster, control, host, port, r -> r
+                    .addFilter(new AccessFilter(options.token(), options.protectReads()))
+                    .update(api::routes).update(faults::routes)
                     .update(stats::routes).update(agents::routes).update(services::routes)
-                    .update(content::routes).update(registrations::routes));
+                    .update(content::routes).update(registrations::routes).update(stream::routes)
+                    .update(m::routes).update(new OpenApiDoc()::routes).update(new DashboardPage()::routes));
         } catch (RuntimeException e) {
-            registry.close();
+            closeAll(feed, metrics, registry);
             throw e;
         }
-        return new NodeServer(server, registry);
+        return new NodeServer(server, registry, events, feed, metrics);
+    }
+
+    private static void closeAll(AutoCloseable... parts) {
+        RuntimeException failed = null;
+        for (AutoCloseable c : parts) {
+            if (c == null) {
+                continue;
+            }
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failed == null) {
+                    failed = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
     }
 
     private static WebServer build(Cluster cluster, ControlPlane control, String host, int port,
@@ -146,8 +233,9 @@ public final class NodeServer implements AutoCloseable {
                 .host(host)
                 .port(port)
                 .shutdownHook(false) // muster serve's own hook leaves the cluster first
-                .routing(r -> r
-                        .get("/health/alive", (req, res) -> json(res, 200, status("alive")))
+                .routing(r -> {
+                    apis.accept(r); // the access filter first, so it guards every route
+                    r.get("/health/alive", (req, res) -> json(res, 200, status("alive")))
                         .get("/health/ready", (req, res) -> {
                             MemberState s = localState(cluster);
                             boolean ready = s == MemberState.ALIVE;
@@ -158,8 +246,8 @@ public final class NodeServer implements AutoCloseable {
                                         req.query().first("service").orElse(null)))))
                         .get("/api/cluster/nodes/{id}", (req, res) -> answer(res, () -> node(cluster, control,
                                 req.path().pathParameters().get("id"))))
-                        .get("/api/cluster/info", (req, res) -> answer(res, () -> info(cluster, control)))
-                        .update(apis::accept))
+                        .get("/api/cluster/info", (req, res) -> answer(res, () -> info(cluster, control)));
+                })
                 .build()
                 .start();
     }
@@ -341,13 +429,17 @@ public final class NodeServer implements AutoCloseable {
         }
     }
 
-    /** Stops serving; the nodes registered through this server leave (each within a few seconds, in parallel). */
+    /**
+     * Stops serving: open event streams end, the nodes registered through this server leave (each
+     * within a few seconds, in parallel), and the metrics stop.
+     */
     @Override
     public void close() {
+        events.close();
         try {
             server.stop();
         } finally {
-            registry.close();
+            closeAll(feed, registry, metrics);
         }
     }
 }
