@@ -56,6 +56,12 @@ import picocli.CommandLine.Spec;
  * joined, before the "serving" line ({@link ServiceOption}); its instance is advertised in the
  * node's metadata ({@code svc.NAME}) and leaves with the node. ({@code --services} only lists
  * names in the health figures, for placing agents.)
+ *
+ * <p>Mutations of its HTTP API need the cluster token ({@code Authorization: Bearer TOKEN}):
+ * {@code --token-file}, else {@code MUSTER_TOKEN}, {@code http.token} or {@code http.token-file}.
+ * Without any, the node makes one and keeps it in {@code <data-dir>/http-token} (file mode 0600),
+ * or, without {@code --data-dir}, prints it once on stderr. {@code --protect-reads} guards the
+ * reads too ({@link TokenSource}).
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run one cluster node in the foreground (SIGTERM leaves gracefully).")
@@ -95,6 +101,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--faults", description = "Enable the transport's fault filter (chaos tests).")
     boolean faults;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "File whose first line is the token HTTP"
+            + " mutations need (default: http.token or MUSTER_TOKEN, else one is made; see 'muster serve --help').")
+    Path tokenFile;
+
+    @Option(names = "--protect-reads", description = "HTTP reads (/api/*, /metrics) need the token too.")
+    boolean protectReads;
 
     @Option(names = "--lease", paramLabel = "FILE", description = "Stop (leaving gracefully) once FILE is gone or no"
             + " longer holds this process's pid: how nodes of 'muster start' end with their cluster directory.")
@@ -211,6 +224,7 @@ final class ServeCommand implements Callable<Integer> {
         HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
         ClusterConfig config = config(System.getenv());
         ControlConfig controlConfig = controlConfig(config);
+        String token = config.httpPort() < 0 ? null : TokenSource.resolve(config.http(), dataDir, config.nodeName());
         Health health = health();
         AgentTypes types = agentTypes();
         List<ServiceOption> handlers = serviceHandlers();
@@ -270,7 +284,8 @@ final class ServeCommand implements Callable<Integer> {
         agents.set(AgentRuntime.start(node, control.get(), types, agentsDir));
         if (config.httpPort() >= 0) {
             try {
-                http.set(NodeServer.start(node, control.get(), agents.get(), config.bindHost(), config.httpPort()));
+                http.set(NodeServer.start(node, control.get(), agents.get(), config.bindHost(), config.httpPort(),
+                        new NodeServer.Options(token, config.http().protectReads(), config.http().eventsBuffer())));
             } catch (RuntimeException e) {
                 throw new dev.muster.ClusterException("node " + config.nodeName() + " could not serve HTTP on "
                         + config.bindHost() + ":" + config.httpPort() + ": " + e.getMessage()
@@ -468,6 +483,13 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (faults) {
             b.faultInjection(true);
+        }
+        if (tokenFile != null || protectReads) {
+            dev.muster.HttpConfig h = b.build().http();
+            if (tokenFile != null) {
+                h = h.withToken(null).withTokenFile(tokenFile);
+            }
+            b.http(protectReads ? h.withProtectReads(true) : h);
         }
         if (metadata != null) {
             b.metadata(Metadata.of(metadata));

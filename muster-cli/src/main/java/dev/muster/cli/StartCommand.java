@@ -102,6 +102,8 @@ final class StartCommand implements Callable<Integer> {
                 out.put("leader", leader.orElse(null));
             }
             out.put("dir", cluster.directory().toString());
+            out.put("dashboard", dashboard(cluster, false));
+            out.put("token_file", cluster.tokenFile().toString());
             System.out.println(out.toPrettyString());
         } else {
             StatusCommand.printTable(cluster.status(), cluster.size());
@@ -109,8 +111,20 @@ final class StartCommand implements Callable<Integer> {
                     seconds(report.launchMillis()),
                     noWait ? "" : ", every node saw all " + report.nodes() + " alive after " + seconds(report.convergedMillis()));
             System.out.println("cluster directory " + cluster.directory() + "; 'muster status', 'muster stop'");
+            System.out.println("dashboard " + dashboard(cluster, true) + " (the token for writes is in "
+                    + cluster.tokenFile() + ")");
         }
         return 0;
+    }
+
+    /**
+     * Node 1's dashboard address; with {@code withToken}, the token in the fragment, which the page
+     * reads and the browser never sends to a server.
+     */
+    static String dashboard(LocalCluster cluster, boolean withToken) {
+        String host = cluster.bindHost().indexOf(':') >= 0 ? "[" + cluster.bindHost() + "]" : cluster.bindHost();
+        String url = "http://" + host + ":" + cluster.httpPort(1) + "/";
+        return withToken ? url + cluster.token().map(t -> "#token=" + t).orElse("") : url;
     }
 
     private static int defaultBatch(int n) {

@@ -90,6 +90,29 @@ final class ClusterDir {
         return nodeDir(index).resolve("node.log");
     }
 
+    /** The token the cluster's HTTP mutations need (first line; mode 0600), made by {@link #ensureToken()}. */
+    Path tokenFile() {
+        return root.resolve("token");
+    }
+
+    /**
+     * The cluster's token: the one in {@link #tokenFile()} when it holds a valid one, so a restart
+     * keeps what scripts and open dashboards use, else a new one written there.
+     */
+    String ensureToken() {
+        Path f = tokenFile();
+        if (java.nio.file.Files.exists(f)) {
+            try {
+                return TokenFile.read(f, "the cluster token file");
+            } catch (dev.muster.ConfigException broken) {
+                // not a token of ours (edited, truncated): make a new one below
+            }
+        }
+        String token = TokenFile.make();
+        TokenFile.write(f, token);
+        return token;
+    }
+
     /** The node's control-plane data (Raft log, snapshots): kept across restarts of the node. */
     Path dataDir(int index) {
         return nodeDir(index).resolve("data");

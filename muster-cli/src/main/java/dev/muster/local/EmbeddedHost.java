@@ -158,7 +158,8 @@ public final class EmbeddedHost {
             }
             agents = AgentRuntime.start(c, control, AgentTypes.builtIn(), dir.dataDir(i).resolve("agents"));
             try {
-                http = NodeServer.start(c, control, agents, layout.bindHost(), layout.httpPort(i));
+                http = NodeServer.start(c, control, agents, layout.bindHost(), layout.httpPort(i),
+                        new NodeServer.Options(dir.ensureToken(), false, dev.muster.HttpConfig.DEFAULTS.eventsBuffer()));
             } catch (RuntimeException e) {
                 agents.close();
                 control.close();

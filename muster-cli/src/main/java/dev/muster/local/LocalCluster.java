@@ -119,6 +119,7 @@ public final class LocalCluster {
         }
         dir.removeData(MAX_SIZE);
         dir.write(layout);
+        dir.ensureToken();
         return new LocalCluster(dir, layout, jvmOptions);
     }
 
@@ -141,6 +142,23 @@ public final class LocalCluster {
 
     public Path directory() {
         return dir.root();
+    }
+
+    /**
+     * The token the cluster's HTTP mutations need, as {@code muster start} wrote it into the
+     * cluster directory; empty for a directory of an older start that has none.
+     */
+    public Optional<String> token() {
+        Path f = dir.tokenFile();
+        if (!Files.exists(f)) {
+            return java.util.Optional.empty();
+        }
+        return Optional.of(TokenFile.read(f, "the cluster token file"));
+    }
+
+    /** Where the cluster's token is kept: {@code token} in the cluster directory. */
+    public Path tokenFile() {
+        return dir.tokenFile();
     }
 
     public String name(int index) {
@@ -298,7 +316,8 @@ public final class LocalCluster {
                 .redirectInput(Redirect.from(Path.of("/dev/null").toFile()));
         // the node's settings are its flags; the caller's CLUSTER_* environment must not leak in
         pb.environment().keySet().removeIf(k -> k.startsWith("CLUSTER_") || k.equals("NODE_INDEX")
-                || k.equals("NODE_NAME") || k.endsWith("BASE_PORT") || k.equals("PORT_SPACING") || k.startsWith("HTTP_"));
+                || k.equals("NODE_NAME") || k.endsWith("BASE_PORT") || k.equals("PORT_SPACING") || k.startsWith("HTTP_")
+                || k.equals("MUSTER_TOKEN"));
         try {
             return pb.start();
         } catch (IOException e) {
@@ -318,7 +337,7 @@ public final class LocalCluster {
                 "--name", name(index), "--cluster", layout.name(), "--bind", layout.bindHost(),
                 "--port", Integer.toString(gossipPort(index)), "--http-port", Integer.toString(httpPort(index)),
                 "--size", Integer.toString(layout.size()), "--lease", dir.pidFile(index).toString(),
-                "--data-dir", dir.dataDir(index).toString()));
+                "--data-dir", dir.dataDir(index).toString(), "--token-file", dir.tokenFile().toString()));
         List<String> seeds = layout.seeds(index).stream().map(dev.muster.Address::toString).toList();
         if (!seeds.isEmpty()) {
             cmd.add("--join");

@@ -164,6 +164,7 @@ class ControlPartitionProcessesTest {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(dir.resolve(name + ".err").toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("CLUSTER_") || k.equals("NODE_INDEX") || k.equals("BASE_PORT")
                 || k.equals("NODE_NAME") || k.equals("HTTP_PORT") || k.equals("PORT_SPACING") || k.equals("HTTP_BASE_PORT"));
+        pb.environment().put("MUSTER_TOKEN", ServeProcess.TOKEN);
         Process p = pb.start();
         processes.add(p);
         return p;
@@ -259,12 +260,12 @@ class ControlPartitionProcessesTest {
     }
 
     private static Answer post(int httpPort, String path, String body) throws Exception {
-        return send(HttpRequest.newBuilder(uri(httpPort, path)).POST(HttpRequest.BodyPublishers.ofString(body))
+        return send(HttpRequest.newBuilder(uri(httpPort, path)).POST(HttpRequest.BodyPublishers.ofString(body)).header("Authorization", ServeProcess.BEARER)
                 .header("Content-Type", "application/json"));
     }
 
     private static Answer delete(int httpPort, String path) throws Exception {
-        return send(HttpRequest.newBuilder(uri(httpPort, path)).DELETE());
+        return send(HttpRequest.newBuilder(uri(httpPort, path)).DELETE().header("Authorization", ServeProcess.BEARER));
     }
 
     private static URI uri(int httpPort, String path) {

@@ -23,6 +23,10 @@ final class ServeProcess implements AutoCloseable {
             "(\\S+) serving cluster '.*' at (\\S+):(\\d+), http \\S+:(\\d+);");
     /** A JVM, its node, control plane and HTTP server start in seconds; a loaded 2-core machine takes longer. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** The token every node a test starts takes (MUSTER_TOKEN), for the requests that need one. */
+    static final String TOKEN = "test-token-0123456789abcdef";
+    /** The Authorization header's value with {@link #TOKEN}. */
+    static final String BEARER = "Bearer " + TOKEN;
 
     private final Process process;
     private final String name;
@@ -55,6 +59,7 @@ final class ServeProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("CLUSTER_") || k.equals("NODE_INDEX") || k.equals("NODE_NAME")
                 || k.endsWith("BASE_PORT") || k.equals("PORT_SPACING") || k.startsWith("HTTP_"));
+        pb.environment().put("MUSTER_TOKEN", TOKEN);
         Process p = pb.start();
         String line;
         try {

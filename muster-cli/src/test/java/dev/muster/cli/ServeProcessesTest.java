@@ -58,6 +58,7 @@ class ServeProcessesTest {
         cmd.addAll(List.of(more));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(logs.resolve(name + ".err").toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("CLUSTER_") || k.equals("NODE_INDEX") || k.equals("BASE_PORT"));
+        pb.environment().put("MUSTER_TOKEN", ServeProcess.TOKEN);
         Process p = pb.start();
         processes.add(p);
         String line = ProcessLines.first(p, java.time.Duration.ofSeconds(60));
@@ -85,7 +86,7 @@ class ServeProcessesTest {
 
     private static Answer post(int httpPort, String path, String body) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Authorization", ServeProcess.BEARER).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
         return new Answer(r.statusCode(), JSON.readTree(r.body()));
     }
