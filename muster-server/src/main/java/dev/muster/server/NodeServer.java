@@ -56,6 +56,7 @@ import java.util.Objects;
  * POST   /api/faults          {"peer","blackhole"|"drop_rate"|"delay_ms"}: 200 the peer's rule
  * DELETE /api/faults[/{peer}] heal all (200 {"healed": n}) or one peer; only on --faults nodes
  *                              ({@link FaultApi}), 409 elsewhere; a black hole cuts gossip and Raft
+ * GET    /api/cluster/health  200 {"status":"healthy"|"degraded","reasons",...}, 503 when "unhealthy" ({@link HealthApi})
  * GET    /api/cluster/events  server-sent events: member, leader, strategy, status, assignment, service
  *                              (and reset); Last-Event-ID resume, ?types=, ?follow=false ({@link EventsApi})
  * GET    /metrics             Prometheus text ({@link MetricsApi})
@@ -179,6 +180,7 @@ public final class NodeServer implements AutoCloseable {
         ControlApi api = new ControlApi(cluster, control);
         FaultApi faults = new FaultApi(cluster);
         StatsApi stats = new StatsApi(cluster, control);
+        HealthApi health = new HealthApi(cluster, control);
         AgentsApi agents = new AgentsApi(cluster, control, runtime);
         ServicesApi services = new ServicesApi(cluster);
         ContentApi content = new ContentApi(cluster);
@@ -196,7 +198,7 @@ public final class NodeServer implements AutoCloseable {
             server = build(cluster, control, host, port, r -> r
                     .addFilter(new AccessFilter(options.token(), options.protectReads()))
                     .update(api::routes).update(faults::routes)
-                    .update(stats::routes).update(agents::routes).update(services::routes)
+                    .update(stats::routes).update(health::routes).update(agents::routes).update(services::routes)
                     .update(content::routes).update(registrations::routes).update(stream::routes)
                     .update(m::routes).update(new OpenApiDoc()::routes).update(new DashboardPage()::routes));
         } catch (RuntimeException e) {
