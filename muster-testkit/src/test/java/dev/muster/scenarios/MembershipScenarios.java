@@ -2,6 +2,7 @@ package dev.muster.scenarios;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.muster.testkit.ClusterDriver;
 import dev.muster.MemberEvent;
 import dev.muster.MemberState;
 import java.time.Duration;
@@ -16,20 +17,20 @@ import org.junit.jupiter.api.Test;
 /**
  * The membership scenarios every transport must pass: one suite, run on the deterministic
  * simulator and on real loopback sockets (the Ratis pattern). Each subclass supplies the
- * cluster; the deadlines are liveness bounds scaled by {@link ScenarioCluster#slack()}, not
+ * cluster; the deadlines are liveness bounds scaled by {@link ClusterDriver#slack()}, not
  * speed targets (those are benchmarks).
  */
 abstract class MembershipScenarios {
 
-    private ScenarioCluster cluster;
+    private ClusterDriver cluster;
 
     /** A fresh, not yet started cluster. */
-    protected abstract ScenarioCluster newCluster();
+    protected abstract ClusterDriver newCluster();
 
     /** Something that names the run for a failure message (the seed, or "real sockets"). */
     protected abstract String run();
 
-    private ScenarioCluster started(int n) throws Exception {
+    private ClusterDriver started(int n) throws Exception {
         cluster = newCluster();
         cluster.start(n);
         assertThat(cluster.await(within(10), () -> converged(cluster)))
@@ -48,7 +49,7 @@ abstract class MembershipScenarios {
         return Duration.ofMillis((long) (seconds * 1000 * cluster.slack()));
     }
 
-    static boolean everyLiveNodeSees(ScenarioCluster c, String member, MemberState state) {
+    static boolean everyLiveNodeSees(ClusterDriver c, String member, MemberState state) {
         for (int i = 0; i < c.size(); i++) {
             if (c.isUp(i) && !c.name(i).equals(member) && c.stateSeenBy(i, member) != state) {
                 return false;
@@ -62,7 +63,7 @@ abstract class MembershipScenarios {
     }
 
     /** Every live node sees exactly the live nodes alive. */
-    static boolean converged(ScenarioCluster c) {
+    static boolean converged(ClusterDriver c) {
         int up = (int) IntStream.range(0, c.size()).filter(c::isUp).count();
         return IntStream.range(0, c.size()).filter(c::isUp).allMatch(i -> c.aliveSeenBy(i) == up);
     }
@@ -84,7 +85,7 @@ abstract class MembershipScenarios {
 
     @Test
     void aCrashedNodeIsMarkedDeadByEveryone() throws Exception {
-        ScenarioCluster c = started(10);
+        ClusterDriver c = started(10);
         c.crash(4);
         assertThat(c.await(within(20), () -> everyLiveNodeSees(c, "node-5", MemberState.DEAD)))
                 .as("%s: every survivor marks node-5 dead", run()).isTrue();
@@ -93,7 +94,7 @@ abstract class MembershipScenarios {
 
     @Test
     void aNodeThatLeavesIsSeenAsLeftAndNeverAsDead() throws Exception {
-        ScenarioCluster c = started(10);
+        ClusterDriver c = started(10);
         List<MemberEvent.Type> seen = eventsAbout("node-7");
         c.leave(6);
         assertThat(c.await(within(3), () -> everyLiveNodeSees(c, "node-7", MemberState.LEFT) && c.hasLeft(6)))
@@ -104,7 +105,7 @@ abstract class MembershipScenarios {
 
     @Test
     void aRestartedNodeRejoinsUnderItsNameAtTheSameAddress() throws Exception {
-        ScenarioCluster c = started(10);
+        ClusterDriver c = started(10);
         int before = c.incarnation(3);
         c.crash(3);
         assertThat(c.await(within(30), () -> everyLiveNodeSees(c, "node-4", MemberState.DEAD))).isTrue();
@@ -116,7 +117,7 @@ abstract class MembershipScenarios {
 
     @Test
     void aRestartedNodeRejoinsUnderItsNameAtANewAddress() throws Exception {
-        ScenarioCluster c = started(10);
+        ClusterDriver c = started(10);
         c.crash(3);
         assertThat(c.await(within(30), () -> everyLiveNodeSees(c, "node-4", MemberState.DEAD))).isTrue();
         var old = c.address(3);
@@ -127,7 +128,7 @@ abstract class MembershipScenarios {
 
     @Test
     void aPartitionSplitsTheClusterAndPushPullMergesItAfterTheHeal() throws Exception {
-        ScenarioCluster c = started(10);
+        ClusterDriver c = started(10);
         c.partition(Set.of(0, 1, 2, 3, 4));
         // Dead, or already forgotten: where the retention is short, the first to die may be
         // reaped before the last one is declared dead.
@@ -145,7 +146,7 @@ abstract class MembershipScenarios {
 
     @Test
     void aFalseSuspicionIsRefutedAndNobodyDeclaresTheNodeDead() throws Exception {
-        ScenarioCluster c = started(10);
+        ClusterDriver c = started(10);
         int before = c.incarnation(5);
         List<MemberEvent.Type> seen = eventsAbout("node-6");
         c.injectSuspect(0, "node-6", before, "node-2");
@@ -158,7 +159,7 @@ abstract class MembershipScenarios {
 
     @Test
     void aOneWayCutIsBridgedByIndirectProbes() throws Exception {
-        ScenarioCluster c = started(10);
+        ClusterDriver c = started(10);
         List<MemberEvent.Type> deaths = Collections.synchronizedList(new ArrayList<>());
         c.addListener((observer, e) -> {
             if (e.type() == MemberEvent.Type.DEAD) {

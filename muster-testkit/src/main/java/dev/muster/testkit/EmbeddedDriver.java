@@ -1,4 +1,4 @@
-package dev.muster.scenarios;
+package dev.muster.testkit;
 
 import dev.muster.Address;
 import dev.muster.Cluster;
@@ -25,7 +25,7 @@ import java.util.function.BooleanSupplier;
  * on its own ports, with the fault filter on for partitions and cuts. LAN timing, except that
  * the dead stay listed 10 s and push-pull runs every 5 s, so a partition heals in seconds.
  */
-final class RealCluster implements ScenarioCluster {
+public final class EmbeddedDriver implements ClusterDriver {
 
     private static final Duration POLL = Duration.ofMillis(50);
 
@@ -111,6 +111,11 @@ final class RealCluster implements ScenarioCluster {
     }
 
     @Override
+    public List<Member> membersSeenBy(int observer) {
+        return nodes.get(observer).members();
+    }
+
+    @Override
     public int incarnation(int i) {
         return nodes.get(i).localMember().incarnation();
     }
@@ -182,6 +187,16 @@ final class RealCluster implements ScenarioCluster {
     @Override public Duration deadMemberRetention() { return membership.deadMemberRetention(); }
     @Override public Duration pushPullInterval() { return membership.pushPullInterval(); }
     @Override public double slack() { return 2.0; }
+
+    @Override
+    public java.util.Optional<Cluster> cluster(int i) {
+        return up.get(i) ? java.util.Optional.of(nodes.get(i)) : java.util.Optional.empty();
+    }
+
+    @Override
+    public long nowNanos() {
+        return System.nanoTime();
+    }
 
     @Override
     public void close() {

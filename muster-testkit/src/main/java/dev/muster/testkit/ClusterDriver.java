@@ -1,4 +1,4 @@
-package dev.muster.scenarios;
+package dev.muster.testkit;
 
 import dev.muster.Address;
 import dev.muster.MemberEvent;
@@ -8,10 +8,12 @@ import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /**
- * A cluster of nodes {@code node-1 .. node-n} that the shared scenario suite drives: on the
- * simulator (virtual time) or on real loopback sockets (wall time). Indexes are 0-based.
+ * A cluster of nodes {@code node-1 .. node-n} that the shared scenario suite and {@link TestCluster}
+ * drive: on the simulator (virtual time) or on real loopback sockets (wall time). Indexes are 0-based.
+ * The low-level face: tests use {@link TestCluster}; the scenario suite needs the extra cuts and
+ * injections. Not thread-safe.
  */
-interface ScenarioCluster extends AutoCloseable {
+public interface ClusterDriver extends AutoCloseable {
 
     /** Who observed what. */
     interface Listener {
@@ -39,6 +41,9 @@ interface ScenarioCluster extends AutoCloseable {
     MemberState stateSeenBy(int observer, String member);
 
     int aliveSeenBy(int observer);
+
+    /** The member list as node {@code observer} sees it. */
+    java.util.List<dev.muster.Member> membersSeenBy(int observer);
 
     int incarnation(int i);
 
@@ -69,6 +74,14 @@ interface ScenarioCluster extends AutoCloseable {
 
     /** The push-pull interval: the repair period after a heal. */
     Duration pushPullInterval();
+
+    /** Node {@code i} itself, when it runs in this JVM as a {@link dev.muster.Cluster}. */
+    default java.util.Optional<dev.muster.Cluster> cluster(int i) {
+        return java.util.Optional.empty();
+    }
+
+    /** The time this driver counts in: virtual for the simulator, wall-clock otherwise. */
+    long nowNanos();
 
     /** Multiplies every "within" of the suite: real sockets on a shared host get more room. */
     double slack();

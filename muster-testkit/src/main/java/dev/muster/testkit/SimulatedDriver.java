@@ -1,4 +1,4 @@
-package dev.muster.scenarios;
+package dev.muster.testkit;
 
 import dev.muster.Address;
 import dev.muster.Member;
@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /** The scenario cluster on the deterministic simulator: LAN timing, a 0.2-0.3 ms network, virtual time. */
-final class SimulatedCluster implements ScenarioCluster {
+public final class SimulatedDriver implements ClusterDriver {
 
     private static final long STEP_NANOS = 100_000_000L;
 
@@ -22,7 +22,7 @@ final class SimulatedCluster implements ScenarioCluster {
     private Simulation sim;
     private int moves;
 
-    SimulatedCluster(long seed) {
+    public SimulatedDriver(long seed) {
         this.seed = seed;
     }
 
@@ -64,6 +64,7 @@ final class SimulatedCluster implements ScenarioCluster {
     }
 
     @Override public int aliveSeenBy(int observer) { return sim.membership(observer).aliveCount(); }
+    @Override public List<Member> membersSeenBy(int observer) { return sim.membership(observer).members(); }
     @Override public int incarnation(int i) { return sim.membership(i).incarnation(); }
     @Override public boolean hasLeft(int i) { return sim.membership(i).localState() == MemberState.LEFT; }
     @Override public void crash(int i) { sim.crash(i); }
@@ -91,5 +92,6 @@ final class SimulatedCluster implements ScenarioCluster {
     @Override public Duration deadMemberRetention() { return config.deadMemberRetention(); }
     @Override public Duration pushPullInterval() { return config.pushPullInterval(); }
     @Override public double slack() { return 1.0; }
+    @Override public long nowNanos() { return sim.nowNanos(); }
     @Override public void close() { }
 }
