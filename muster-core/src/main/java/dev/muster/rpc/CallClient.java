@@ -208,7 +208,7 @@ final class CallClient implements AutoCloseable {
     }
 
     private boolean dropped(Address target) {
-        return faults != null && faults.drops(target);
+        return faults != null && faults.drops(target, FaultFilter.Direction.OUTBOUND);
     }
 
     private static int headerBytes(Map<String, String> headers) {
@@ -394,7 +394,7 @@ final class CallClient implements AutoCloseable {
                 closeConn(c, "the connection to " + c.node + " sent an unreadable reply");
                 return;
             }
-            if (dropped(c.target)) {
+            if (faults != null && faults.drops(c.target, FaultFilter.Direction.INBOUND)) {
                 return;
             }
             Pending p = c.pending.remove(f.getId());

@@ -104,7 +104,7 @@ final class CallServer {
                 hello(ctx, f);
                 return;
             }
-            if (faults != null && callerAddress != null && faults.drops(callerAddress)) {
+            if (faults != null && callerAddress != null && faults.drops(callerAddress, FaultFilter.Direction.INBOUND)) {
                 return;
             }
             switch (f.getKind()) {

@@ -10,8 +10,10 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Faults injected into one node's transport, per peer, for partitions and chaos tests: drop a
  * share of the traffic, delay it, or black-hole it (everything dropped silently, and no
- * connection attempted, so the peer looks hung, not crashed). A rule applies in both directions:
- * to what this node sends to the peer and to what it receives from it.
+ * connection attempted, so the peer looks hung, not crashed). A rule applies in both directions
+ * (to what this node sends to the peer and to what it receives from it) unless it names one:
+ * an {@link Direction#OUTBOUND} black hole at A for B and nothing at B is the asymmetric cut
+ * "A cannot reach B, B still reaches A".
  *
  * <p>Off unless {@code faults.enabled} is set in the config; a node without it has no filter at
  * all, so the hot path pays nothing. Thread-safe: rules change from any thread, the transport
@@ -22,16 +24,57 @@ public final class FaultFilter {
     /** What to do with one packet or frame. */
     enum Verdict { PASS, DROP, DELAY }
 
+    /** Which traffic a rule acts on, seen from the node that holds it. */
+    public enum Direction {
+        /** What it sends to the peer and what it receives from it. */
+        BOTH,
+        /** Only what it sends to the peer (and its connections to it). */
+        OUTBOUND,
+        /** Only what it receives from the peer. */
+        INBOUND;
+
+        /** {@code both}, {@code out} or {@code in}. */
+        public String jsonName() {
+            return switch (this) {
+                case BOTH -> "both";
+                case OUTBOUND -> "out";
+                case INBOUND -> "in";
+            };
+        }
+
+        /** The direction of that name; the error lists the names. */
+        public static Direction parse(String name) {
+            for (Direction d : values()) {
+                if (d.jsonName().equals(name)) {
+                    return d;
+                }
+            }
+            throw new IllegalArgumentException("direction '" + name + "' must be both, out or in");
+        }
+
+        boolean covers(Direction traffic) {
+            return this == BOTH || this == traffic;
+        }
+    }
+
     /**
      * One peer's rule.
      *
      * @param dropRate share of messages dropped, 0..1 (1 with {@code blackhole})
      * @param delay added to every message that is not dropped
      * @param blackhole drop everything and never connect
+     * @param direction the traffic it acts on
      */
-    public record Rule(double dropRate, Duration delay, boolean blackhole) {
+    public record Rule(double dropRate, Duration delay, boolean blackhole, Direction direction) {
+
+        /** A rule on both directions. */
+        public Rule(double dropRate, Duration delay, boolean blackhole) {
+            this(dropRate, delay, blackhole, Direction.BOTH);
+        }
+
         public Rule {
             Objects.requireNonNull(delay, "delay");
+            Objects.requireNonNull(direction, "direction");
             if (!(dropRate >= 0 && dropRate <= 1)) {
                 throw new IllegalArgumentException("drop rate (" + dropRate + ") must be between 0 and 1");
             }
@@ -49,18 +92,28 @@ public final class FaultFilter {
 
     /** Drops this share (0..1) of the traffic with {@code peer}. */
     public void drop(Address peer, double rate) {
-        update(peer, new Rule(rate, current(peer).delay(), false));
+        Rule r = current(peer);
+        update(peer, new Rule(rate, r.delay(), false, r.direction()));
     }
 
     /** Delays the traffic with {@code peer}. */
     public void delay(Address peer, Duration delay) {
         Rule r = current(peer);
-        update(peer, new Rule(r.dropRate(), delay, r.blackhole()));
+        update(peer, new Rule(r.dropRate(), delay, r.blackhole(), r.direction()));
     }
 
     /** Drops all traffic with {@code peer} silently, as a network partition does. */
     public void blackhole(Address peer) {
-        update(peer, new Rule(1, current(peer).delay(), true));
+        Rule r = current(peer);
+        update(peer, new Rule(1, r.delay(), true, r.direction()));
+    }
+
+    /** Makes {@code peer}'s rule act on {@code direction} only (or both); no rule yet: nothing to direct. */
+    public void direct(Address peer, Direction direction) {
+        Rule r = rules.get(Objects.requireNonNull(peer, "peer"));
+        if (r != null) {
+            update(peer, new Rule(r.dropRate(), r.delay(), r.blackhole(), Objects.requireNonNull(direction, "direction")));
+        }
     }
 
     /** Removes the rule for {@code peer}. */
@@ -90,19 +143,24 @@ public final class FaultFilter {
         }
     }
 
-    /** True when a rule drops this message to or from {@code peer} (remote calls ask it per frame). */
-    public boolean drops(Address peer) {
-        return decide(peer) == Verdict.DROP;
+    /**
+     * True when a rule drops this message to ({@code OUTBOUND}) or from ({@code INBOUND})
+     * {@code peer}; remote calls ask it per frame.
+     */
+    public boolean drops(Address peer, Direction traffic) {
+        return decide(peer, traffic) == Verdict.DROP;
     }
 
+    /** True when no connection to {@code peer} may be made. */
     boolean blackholed(Address peer) {
         Rule r = rules.get(peer);
-        return r != null && r.blackhole();
+        return r != null && r.blackhole() && r.direction().covers(Direction.OUTBOUND);
     }
 
-    Verdict decide(Address peer) {
+    /** What to do with a message of {@code traffic} (OUTBOUND or INBOUND) to or from {@code peer}. */
+    Verdict decide(Address peer, Direction traffic) {
         Rule r = rules.get(peer);
-        if (r == null) {
+        if (r == null || !r.direction().covers(traffic)) {
             return Verdict.PASS;
         }
         if (r.blackhole() || (r.dropRate() > 0 && ThreadLocalRandom.current().nextDouble() < r.dropRate())) {
@@ -111,8 +169,8 @@ public final class FaultFilter {
         return r.delay().isZero() ? Verdict.PASS : Verdict.DELAY;
     }
 
-    long delayNanos(Address peer) {
+    long delayNanos(Address peer, Direction traffic) {
         Rule r = rules.get(peer);
-        return r == null ? 0 : r.delay().toNanos();
+        return r == null || !r.direction().covers(traffic) ? 0 : r.delay().toNanos();
     }
 }

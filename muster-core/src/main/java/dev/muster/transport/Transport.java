@@ -258,13 +258,13 @@ public final class Transport implements AutoCloseable {
         if (faults == null) {
             return false;
         }
-        switch (faults.decide(to)) {
+        switch (faults.decide(to, FaultFilter.Direction.OUTBOUND)) {
             case DROP -> {
                 faultDrops++;
                 return true;
             }
             case DELAY -> {
-                loop.schedule(send, faults.delayNanos(to), TimeUnit.NANOSECONDS);
+                loop.schedule(send, faults.delayNanos(to, FaultFilter.Direction.OUTBOUND), TimeUnit.NANOSECONDS);
                 return true;
             }
             default -> {
@@ -510,7 +510,7 @@ public final class Transport implements AutoCloseable {
         if (faults == null) {
             return false;
         }
-        if (faults.decide(from) == FaultFilter.Verdict.DROP) {
+        if (faults.decide(from, FaultFilter.Direction.INBOUND) == FaultFilter.Verdict.DROP) {
             faultDrops++;
             return true;
         }
@@ -519,7 +519,7 @@ public final class Transport implements AutoCloseable {
 
     /** Delivers a received message now or, under a fault rule with a delay, later. */
     private void deliver(Address from, Runnable delivery) {
-        long delay = faults == null ? 0 : faults.delayNanos(from);
+        long delay = faults == null ? 0 : faults.delayNanos(from, FaultFilter.Direction.INBOUND);
         if (delay > 0) {
             loop.schedule(() -> {
                 if (!closed) {

@@ -15,7 +15,7 @@ class FaultFilterTest {
     private static int drops(FaultFilter f, Address peer, int tries) {
         int n = 0;
         for (int i = 0; i < tries; i++) {
-            if (f.decide(peer) == FaultFilter.Verdict.DROP) {
+            if (f.decide(peer, FaultFilter.Direction.OUTBOUND) == FaultFilter.Verdict.DROP) {
                 n++;
             }
         }
@@ -26,7 +26,7 @@ class FaultFilterTest {
     void withoutRulesEverythingPasses() {
         FaultFilter f = new FaultFilter();
         assertThat(drops(f, PEER, 1000)).isZero();
-        assertThat(f.decide(PEER)).isEqualTo(FaultFilter.Verdict.PASS);
+        assertThat(f.decide(PEER, FaultFilter.Direction.INBOUND)).isEqualTo(FaultFilter.Verdict.PASS);
     }
 
     @Test
@@ -52,12 +52,33 @@ class FaultFilterTest {
     void delayIsKeptAlongsideADropRate() {
         FaultFilter f = new FaultFilter();
         f.delay(PEER, Duration.ofMillis(250));
-        assertThat(f.decide(PEER)).isEqualTo(FaultFilter.Verdict.DELAY);
-        assertThat(f.delayNanos(PEER)).isEqualTo(250_000_000L);
+        assertThat(f.decide(PEER, FaultFilter.Direction.INBOUND)).isEqualTo(FaultFilter.Verdict.DELAY);
+        assertThat(f.delayNanos(PEER, FaultFilter.Direction.OUTBOUND)).isEqualTo(250_000_000L);
         f.drop(PEER, 0.5);
         assertThat(f.rules().get(PEER)).isEqualTo(new FaultFilter.Rule(0.5, Duration.ofMillis(250), false));
         f.healAll();
-        assertThat(f.delayNanos(PEER)).isZero();
+        assertThat(f.delayNanos(PEER, FaultFilter.Direction.OUTBOUND)).isZero();
+    }
+
+    @Test
+    void aDirectedRuleActsOnOneWayOnly() {
+        FaultFilter f = new FaultFilter();
+        f.blackhole(PEER);
+        f.direct(PEER, FaultFilter.Direction.OUTBOUND);
+        assertThat(f.decide(PEER, FaultFilter.Direction.OUTBOUND)).isEqualTo(FaultFilter.Verdict.DROP);
+        assertThat(f.decide(PEER, FaultFilter.Direction.INBOUND)).as("what the peer sends still arrives")
+                .isEqualTo(FaultFilter.Verdict.PASS);
+        assertThat(f.blackholed(PEER)).as("no connection to it").isTrue();
+        f.direct(PEER, FaultFilter.Direction.INBOUND);
+        assertThat(f.decide(PEER, FaultFilter.Direction.OUTBOUND)).isEqualTo(FaultFilter.Verdict.PASS);
+        assertThat(f.blackholed(PEER)).as("an inbound cut still connects out").isFalse();
+        f.delay(PEER, Duration.ofMillis(100));
+        assertThat(f.rules().get(PEER).direction()).as("a later change keeps the direction")
+                .isEqualTo(FaultFilter.Direction.INBOUND);
+        assertThat(f.delayNanos(PEER, FaultFilter.Direction.OUTBOUND)).isZero();
+        f.direct(OTHER, FaultFilter.Direction.OUTBOUND);
+        assertThat(f.rules()).as("directing a peer without a rule makes none").doesNotContainKey(OTHER);
+        assertThatThrownBy(() -> FaultFilter.Direction.parse("up")).hasMessage("direction 'up' must be both, out or in");
     }
 
     @Test

@@ -17,14 +17,17 @@ import java.util.Set;
 /**
  * The fault-injection endpoints of a node started with {@code --faults} ({@code faults.enabled}):
  * per-peer rules of the node's {@link FaultFilter}, for partition and chaos tests across
- * processes. A rule applies both ways at this node; a black hole (or drop rate 1) cuts the
+ * processes. A rule applies both ways at this node unless {@code direction} is {@code out} (only
+ * what this node sends to the peer, and its connections) or {@code in} (only what it receives);
+ * an {@code out} black hole on one side alone is an asymmetric cut. A black hole (or drop rate 1) cuts the
  * peer's gossip and its Raft traffic with this node, so a partition is a black hole set on both
  * sides of every pair across the cut.
  *
  * <pre>
- * GET    /api/faults          200 {"enabled", "rules": [{"peer","drop_rate","delay_ms","blackhole"}]}
+ * GET    /api/faults          200 {"enabled", "rules": [{"peer","drop_rate","delay_ms","blackhole","direction"}]}
  * POST   /api/faults          {"peer": "127.0.0.1:7956" | "node-3", "blackhole": true, "drop_rate": 0.3,
- *                             "delay_ms": 200} (peer and at least one of the others): 200 the peer's rule
+ *                             "delay_ms": 200, "direction": "both|out|in"} (peer and at least one of
+ *                             blackhole, drop_rate, delay_ms): 200 the peer's rule
  * DELETE /api/faults          heal every peer: 200 {"healed": n}
  * DELETE /api/faults/{peer}   heal one peer: 200 {"peer", "healed": 0|1}
  * </pre>
@@ -43,8 +46,9 @@ final class FaultApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RULE_EXAMPLE = "{\"peer\": \"127.0.0.1:7956\", \"blackhole\": true}"
-            + " (or \"drop_rate\": 0..1, \"delay_ms\": 0.." + MAX_DELAY_MS + "; peer may be a member name)";
-    private static final Set<String> RULE_FIELDS = Set.of("peer", "blackhole", "drop_rate", "delay_ms");
+            + " (or \"drop_rate\": 0..1, \"delay_ms\": 0.." + MAX_DELAY_MS + ", \"direction\": \"both\"|\"out\"|\"in\";"
+            + " peer may be a member name)";
+    private static final Set<String> RULE_FIELDS = Set.of("peer", "blackhole", "drop_rate", "delay_ms", "direction");
 
     private final Cluster cluster;
 
@@ -96,6 +100,12 @@ final class FaultApi {
         Boolean blackhole = body.has("blackhole") ? body.bool("blackhole", RULE_EXAMPLE) : null;
         Double dropRate = body.has("drop_rate") ? body.number("drop_rate", RULE_EXAMPLE) : null;
         Duration delay = body.has("delay_ms") ? delay(body.number("delay_ms", RULE_EXAMPLE)) : null;
+        FaultFilter.Direction direction;
+        try {
+            direction = FaultFilter.Direction.parse(body.has("direction") ? body.text("direction", RULE_EXAMPLE) : "both");
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage() + "; send " + RULE_EXAMPLE);
+        }
         if (blackhole == null && dropRate == null && delay == null) {
             throw ApiError.badRequest("give at least one of blackhole, drop_rate, delay_ms; send " + RULE_EXAMPLE);
         }
@@ -116,6 +126,7 @@ final class FaultApi {
         if (Boolean.TRUE.equals(blackhole)) {
             f.blackhole(peer);
         }
+        f.direct(peer, direction);
         FaultFilter.Rule now = f.rules().get(peer);
         return rule(JSON.createObjectNode(), peer,
                 now == null ? new FaultFilter.Rule(0, Duration.ZERO, false) : now);
@@ -165,6 +176,7 @@ final class FaultApi {
         n.put("drop_rate", r.dropRate());
         n.put("delay_ms", r.delay().toMillis());
         n.put("blackhole", r.blackhole());
+        n.put("direction", r.direction().jsonName());
         return n;
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.muster.Cluster;
 import dev.muster.ClusterConfig;
 import dev.muster.membership.MembershipConfig;
+import dev.muster.transport.FaultFilter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -98,6 +99,20 @@ class FaultApiTest {
             }
         }
         return null;
+    }
+
+    @Test
+    void anOutboundBlackHoleIsAOneWayCutAndABadDirectionIsRefused() throws Exception {
+        Answer bad = post(http1, "{\"peer\": \"node-2\", \"blackhole\": true, \"direction\": \"sideways\"}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.body().path("detail").asText()).contains("direction 'sideways' must be both, out or in");
+        assertThat(one.faults().rules()).as("the refused rule changed nothing").isEmpty();
+        Answer set = post(http1, "{\"peer\": \"node-2\", \"blackhole\": true, \"direction\": \"out\"}");
+        assertThat(set.status()).as("%s", set.body()).isEqualTo(200);
+        assertThat(set.body().path("direction").asText()).isEqualTo("out");
+        assertThat(one.faults().rules().get(two.address()).direction()).isEqualTo(FaultFilter.Direction.OUTBOUND);
+        assertThat(one.faults().drops(two.address(), FaultFilter.Direction.INBOUND)).isFalse();
+        assertThat(delete(http1, "/api/faults").status()).isEqualTo(200);
     }
 
     @Test
