@@ -105,6 +105,12 @@ public final class Membership {
     private long nameConflicts;
     private long rejectedMessages;
     private long staleRumoursCorrected;
+    private long suspicionsRefuted;
+    private long gossipSent;
+    private long gossipReceived;
+    private long pushPullsSent;
+    private long pushPullsAnswered;
+    private long pushPullRepliesReceived;
 
     private final int[] picked = new int[16];
     private final IntPredicate gossipTarget = this::isGossipTarget;
@@ -186,9 +192,18 @@ public final class Membership {
             case Message.Ack a -> prober.onAck(from, a);
             case Message.Nack n -> prober.onNack(n);
             case Message.PingReq r -> prober.onPingReq(from, r, nowNanos);
-            case Message.Alive a -> onAlive(a, nowNanos);
-            case Message.Suspect s -> onSuspect(from, s, nowNanos);
-            case Message.Dead d -> onDead(from, d, nowNanos);
+            case Message.Alive a -> {
+                gossipReceived++;
+                onAlive(a, nowNanos);
+            }
+            case Message.Suspect s -> {
+                gossipReceived++;
+                onSuspect(from, s, nowNanos);
+            }
+            case Message.Dead d -> {
+                gossipReceived++;
+                onDead(from, d, nowNanos);
+            }
             case Message.PushPull pp -> onPushPull(from, pp, nowNanos);
         }
     }
@@ -340,6 +355,7 @@ public final class Membership {
                 request = joinRequest();
             }
             out.sendStream(a, request);
+            pushPullsSent++;
         }
     }
 
@@ -419,7 +435,8 @@ public final class Membership {
     public MembershipStats stats() {
         return new MembershipStats(prober.probes(), prober.failures(), suspicionsStarted, refutations, deathsDeclared,
                 nameConflicts, rejectedMessages + prober.rejectedPingReqs(), staleRumoursCorrected, queue.dropped(),
-                awareness.score());
+                awareness.score(), suspicionsRefuted, gossipSent, gossipReceived, pushPullsSent, pushPullsAnswered,
+                pushPullRepliesReceived);
     }
 
     // ------------------------------------------------------------------ probing
@@ -517,6 +534,7 @@ public final class Membership {
         if (previous.isGone()) {
             emit(MemberEvent.Type.JOINED, slot);
         } else if (previous == MemberState.SUSPECT) {
+            suspicionsRefuted++; // it was alive after all: a false positive, as this node saw it
             emit(MemberEvent.Type.ALIVE, slot);
         } else if (moved || !current.metadata().equals(a.metadata())) {
             emit(MemberEvent.Type.UPDATED, slot);
@@ -684,6 +702,7 @@ public final class Membership {
         Message.PushPull request = joinRequest();
         for (Address seed : seeds) {
             out.sendStream(seed, request);
+            pushPullsSent++;
         }
         nextJoinAt = now + config.joinRetryInterval().toNanos() * joinBackoff;
         joinBackoff = Math.min(MAX_JOIN_BACKOFF, joinBackoff * 2);
@@ -693,16 +712,21 @@ public final class Membership {
         int n = pickRandom(1, aliveOther);
         if (n == 1) {
             out.sendStream(table.identity(picked[0]).address(), new Message.PushPull(false, false, snapshot(Set.of(), false)));
+            pushPullsSent++;
         }
         // Serf's reconnect: also try one dead member, as a rejoin, so the halves of a healed
         // partition meet. It carries the dead members, tombstones too, and asks for the other
         // side's: each side learns that it was declared dead, refutes, and is accepted again.
         if (pickRandom(1, deadOther) == 1) {
             out.sendStream(table.identity(picked[0]).address(), new Message.PushPull(true, false, snapshot(Set.of(), true)));
+            pushPullsSent++;
         }
     }
 
     private void onPushPull(Address from, Message.PushPull pp, long now) {
+        if (pp.reply()) {
+            pushPullRepliesReceived++;
+        }
         if (pp.reply() && localState == MemberState.JOINING && claimedElsewhere(pp)) {
             return; // not accepted: stay joining, retry, and let the driver report the conflict
         }
@@ -722,6 +746,7 @@ public final class Membership {
                 }
             }
             out.sendStream(from, new Message.PushPull(pp.join(), true, snapshot(asked, false)));
+            pushPullsAnswered++;
         }
         for (Message.PushPull.Entry e : pp.entries()) {
             Message.Alive id = e.identity();
@@ -803,6 +828,7 @@ public final class Membership {
                     currency);
             if (!msgs.isEmpty()) {
                 out.sendPacket(table.identity(picked[i]).address(), msgs, PACKET_HEADER_BYTES + used);
+                gossipSent += msgs.size();
             }
         }
     }
@@ -817,8 +843,10 @@ public final class Membership {
             used += extra.encodedSize() + MESSAGE_OVERHEAD_BYTES;
         }
         if (!queue.isEmpty()) {
+            int own = msgs.size();
             used += queue.fill(msgs, config.maxPacketBytes() - used, MESSAGE_OVERHEAD_BYTES,
                     config.retransmitLimit(table.listedCount()), currency);
+            gossipSent += msgs.size() - own;
         }
         out.sendPacket(to, msgs, used);
     }

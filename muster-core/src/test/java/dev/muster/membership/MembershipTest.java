@@ -132,6 +132,40 @@ class MembershipTest {
         assertThat(a.member("b").incarnation()).isEqualTo(before + 1);
         assertThat(wire.events.get(a.address())).extracting(MemberEvent::type)
                 .containsExactly(MemberEvent.Type.JOINED, MemberEvent.Type.SUSPECT, MemberEvent.Type.ALIVE);
+        assertThat(a.stats().suspicionsRefuted()).as("a's suspicion of b ended with b alive: a false positive")
+                .isEqualTo(1);
+        assertThat(b.stats().suspicionsRefuted()).as("b suspected nobody").isZero();
+    }
+
+    @Test
+    void gossipAndPushPullTrafficIsCounted() {
+        assertThat(b.stats().pushPullsSent()).as("b's join is a push-pull with its seed").isEqualTo(1);
+        assertThat(a.stats().pushPullsAnswered()).isEqualTo(1);
+        assertThat(b.stats().pushPullRepliesReceived()).isEqualTo(1);
+        assertThat(a.stats().pushPullRepliesReceived()).as("a asked nobody").isZero();
+        long sentBefore = a.stats().gossipSent();
+        long receivedBefore = b.stats().gossipReceived();
+        // a learned of b from the join and queued b's alive message: its next gossip round sends it
+        long until = now + 2_000 * MS;
+        while (now < until && a.stats().gossipSent() == sentBefore) {
+            now = Math.max(now + MS, Math.min(a.nextDeadlineNanos(), b.nextDeadlineNanos()));
+            wire.tickAll();
+            wire.deliverAll();
+        }
+        assertThat(a.stats().gossipSent()).as("a's queued facts went out").isGreaterThan(sentBefore);
+        assertThat(b.stats().gossipReceived()).as("and reached b").isGreaterThan(receivedBefore);
+        long pushPulls = a.stats().pushPullsSent() + b.stats().pushPullsSent();
+        until = now + 60_000 * MS;
+        while (now < until && a.stats().pushPullsSent() + b.stats().pushPullsSent() == pushPulls) {
+            now = Math.max(now + MS, Math.min(a.nextDeadlineNanos(), b.nextDeadlineNanos()));
+            wire.tickAll();
+            wire.deliverAll();
+        }
+        assertThat(a.stats().pushPullsSent() + b.stats().pushPullsSent()).as("a periodic state sync ran")
+                .isGreaterThan(pushPulls);
+        assertThat(a.stats().pushPullsAnswered() + b.stats().pushPullsAnswered())
+                .as("over a lossless wire every request is answered once")
+                .isEqualTo(a.stats().pushPullRepliesReceived() + b.stats().pushPullRepliesReceived());
     }
 
     @Test
