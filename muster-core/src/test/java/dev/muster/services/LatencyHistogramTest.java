@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import java.util.List;
 import net.jqwik.api.constraints.LongRange;
+import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class LatencyHistogramTest {
@@ -33,5 +35,21 @@ class LatencyHistogramTest {
         assertThat(s.p99Millis()).isBetween(99.0, 99.0 * 1.125);
         assertThat(s.maxMillis()).isBetween(100.0, 100.0 * 1.125);
         assertThat(s.meanMillis()).isBetween(50.0, 51.0);
+        assertThat(s.sumMillis()).isBetween(5050.0, 5051.0);
+    }
+
+    @Property
+    void theCountsUnderPowersOfTwoAreExact(@ForAll @Size(max = 50) List<@LongRange(min = 1, max = 1L << 36) Long> micros) {
+        LatencyHistogram h = new LatencyHistogram();
+        micros.forEach(m -> h.recordNanos(m * 1000));
+        List<Long> under = h.snapshot().countsUnderPowersOfTwo();
+        assertThat(under).hasSize(LatencyHistogram.POWERS_OF_TWO);
+        for (int k = 0; k < LatencyHistogram.POWERS_OF_TWO - 1; k++) {
+            long bound = 1L << k;
+            assertThat(under.get(k)).as("latencies under 2^%d µs", k)
+                    .isEqualTo(micros.stream().filter(m -> m < bound).count());
+        }
+        assertThat(under.getLast()).as("the last entry counts every latency, the ones past the last bucket too")
+                .isEqualTo(micros.size());
     }
 }
