@@ -104,11 +104,31 @@ public final class HealthReporter implements AutoCloseable {
         return s;
     }
 
-    /** Created on first use, on the sampler thread: OSHI's start-up reads /proc and takes some milliseconds. */
+    /**
+     * Created on first use, on the sampler thread (or by a metrics scrape, {@link #hostMemory()}):
+     * OSHI's start-up reads /proc and takes some milliseconds. One per JVM, shared.
+     */
     private static final class Oshi {
         static final SystemInfo SYSTEM = new SystemInfo();
         static final CentralProcessor CPU = SYSTEM.getHardware().getProcessor();
         static final GlobalMemory MEMORY = SYSTEM.getHardware().getMemory();
+    }
+
+    /** The host's physical memory in bytes; -1 for a figure the platform does not give. */
+    record HostMemory(long totalBytes, long availableBytes) {}
+
+    /**
+     * The host's physical memory now, from the one shared OSHI instance (which caches its reading
+     * for a moment), so metrics need no sampler of their own. Thread-safe.
+     */
+    static HostMemory hostMemory() {
+        try {
+            GlobalMemory m = Oshi.MEMORY;
+            return new HostMemory(m.getTotal() > 0 ? m.getTotal() : -1, m.getAvailable() >= 0 ? m.getAvailable() : -1);
+        } catch (RuntimeException | LinkageError e) {
+            log.debug("host memory unknown: {}", e.toString());
+            return new HostMemory(-1, -1);
+        }
     }
 
     private final Scope scope;
