@@ -29,7 +29,7 @@ import java.util.function.ToLongFunction;
  * atomic add per call); a collector exposes them as they are, read once per scrape, and new
  * services appear without registering meters. The buckets are the histogram's exact counts under
  * each power of two of microseconds from {@link #LOWEST_POWER 2^4 µs} (16 µs) to
- * {@link #HIGHEST_POWER 2^25 µs} (about 33.6 s), then {@code +Inf}: 23 buckets, factor 2 apart, no
+ * {@link #HIGHEST_POWER 2^29 µs} (about 537 s), then {@code +Inf}: 27 buckets, factor 2 apart, no
  * interpolation. The sum is the histogram's sum of recorded latencies.
  *
  * <p>Thread-safe: {@link #collect()} runs on the scraping thread and reads only the figures the
@@ -39,8 +39,11 @@ final class RpcCollector implements MultiCollector {
 
     /** The smallest bucket bound exposed, as a power of two of microseconds: 16 µs. */
     static final int LOWEST_POWER = 4;
-    /** The largest finite bound: 2^25 µs, about 33.6 s, longer than any call timeout in use. */
-    static final int HIGHEST_POWER = 25;
+    /**
+     * The largest finite bound: 2^29 µs, about 537 s, past the longest timeout the API lets a call
+     * have ({@link ServicesApi#MAX_TIMEOUT}, 5 minutes).
+     */
+    static final int HIGHEST_POWER = 29;
 
     private static final double[] BOUNDS = bounds();
 

@@ -217,7 +217,7 @@ class MetricsApiTest {
         assertThat(caller.value("muster_rpc_latency_seconds_count", "service", "echo")).isEqualTo(5);
         assertThat(caller.value("muster_rpc_latency_seconds_sum", "service", "echo")).isPositive();
         List<Exposition.Sample> buckets = caller.samples("muster_rpc_latency_seconds_bucket", "service", "echo");
-        assertThat(buckets).as("2^4 .. 2^25 µs and +Inf").hasSize(RpcCollector.HIGHEST_POWER - RpcCollector.LOWEST_POWER + 2);
+        assertThat(buckets).as("2^4 .. 2^29 µs and +Inf").hasSize(RpcCollector.HIGHEST_POWER - RpcCollector.LOWEST_POWER + 2);
         double previousBound = 0;
         double previousCount = 0;
         for (Exposition.Sample b : buckets) {
