@@ -65,6 +65,8 @@ final class MetricsApi implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final LeaderWatch leaders;
+    /** Held here: the registry's function counters reference it weakly. */
+    private final NodeMeters meters;
     private final ReentrantLock scraping = new ReentrantLock();
     /** The figures of the scrape in progress (or the last one); written under {@link #scraping}. */
     private volatile NodeFigures figures;
@@ -80,20 +82,26 @@ final class MetricsApi implements AutoCloseable {
         this.runtime = runtime;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(), Clock.SYSTEM);
         this.leaders = control == null ? null : new LeaderWatch(control);
-        new NodeMeters(registry, cluster.localMember().name(), cluster.clusterName(), () -> figures, leaders,
-                runtime != null);
-        registry.getPrometheusRegistry().register(new RpcCollector(() -> figures));
-        new JvmMemoryMetrics().bindTo(registry);
-        gc.bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new JvmInfoMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new FileDescriptorMetrics().bindTo(registry);
-        hostMemory("muster.host.memory.total.bytes", "the host's physical memory", HealthReporter.HostMemory::totalBytes);
-        hostMemory("muster.host.memory.available.bytes", "physical memory available to start programs without"
-                + " swapping", HealthReporter.HostMemory::availableBytes);
+        try {
+            this.meters = new NodeMeters(registry, cluster.localMember().name(), cluster.clusterName(), () -> figures,
+                    leaders, runtime != null);
+            registry.getPrometheusRegistry().register(new RpcCollector(() -> figures));
+            new JvmMemoryMetrics().bindTo(registry);
+            gc.bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ClassLoaderMetrics().bindTo(registry);
+            new JvmInfoMetrics().bindTo(registry);
+            new UptimeMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            new FileDescriptorMetrics().bindTo(registry);
+            hostMemory("muster.host.memory.total.bytes", "the host's physical memory",
+                    HealthReporter.HostMemory::totalBytes);
+            hostMemory("muster.host.memory.available.bytes", "physical memory available to start programs without"
+                    + " swapping", HealthReporter.HostMemory::availableBytes);
+        } catch (RuntimeException e) {
+            close(); // the leader subscription and any GC listener already registered
+            throw e;
+        }
     }
 
     private void hostMemory(String name, String help, ToDoubleFunction<HealthReporter.HostMemory> figure) {

@@ -92,7 +92,10 @@ final class NodeFigures {
         int[] byStatus = new int[STATUSES.size()];
         for (Member m : members) {
             byRole[control.role(m.name()).ordinal()]++;
-            byStatus[STATUSES.indexOf(m.state().isGone() ? "offline" : state.status(m.name()).jsonName())]++;
+            int status = STATUSES.indexOf(m.state().isGone() ? "offline" : state.status(m.name()).jsonName());
+            if (status >= 0) { // a status added to NodeStatus but not here is left out, not a failed scrape
+                byStatus[status]++;
+            }
         }
         int[] byPhase = new int[AgentPhase.values().length];
         for (AgentInfo a : state.agents().values()) {
