@@ -36,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code GET /metrics} of a three-node cluster in this JVM over loopback, every node a replica
- * with an agent runtime and a health reporter, each node's metrics on an HTTP server of its own.
- * Every scrape is parsed strictly ({@link Exposition}). The last test crashes node-3.
+ * with an agent runtime, a health reporter and its {@link NodeServer}. Every scrape is parsed
+ * strictly ({@link Exposition}). The last test crashes node-3.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MetricsApiTest {
@@ -51,8 +51,7 @@ class MetricsApiTest {
     private static final List<Cluster> nodes = new ArrayList<>();
     private static final List<ControlPlane> controls = new ArrayList<>();
     private static final List<AgentRuntime> runtimes = new ArrayList<>();
-    private static final List<MetricsApi> metrics = new ArrayList<>();
-    private static final List<WebServer> servers = new ArrayList<>();
+    private static final List<NodeServer> servers = new ArrayList<>();
     private static HealthReporter reporter;
 
     @BeforeAll
@@ -70,9 +69,7 @@ class MetricsApiTest {
             nodes.add(c);
             controls.add(control);
             runtimes.add(runtime);
-            MetricsApi m = new MetricsApi(c, control, runtime);
-            metrics.add(m);
-            servers.add(serve(m));
+            servers.add(NodeServer.start(c, control, runtime, "127.0.0.1", 0));
         }
         nodes.getFirst().services().register("echo", (request, ctx) -> Reply.of(request.payload()));
         Awaitility.await("every node sees three alive and a leader").atMost(WAIT).pollInterval(Duration.ofMillis(100))
@@ -84,8 +81,7 @@ class MetricsApiTest {
     static void stop() {
         List<AutoCloseable> all = new ArrayList<>(List.of(reporter));
         for (int i = nodes.size() - 1; i >= 0; i--) {
-            WebServer s = servers.get(i);
-            all.addAll(List.of(s::stop, metrics.get(i), runtimes.get(i), controls.get(i), nodes.get(i)));
+            all.addAll(List.of(servers.get(i), runtimes.get(i), controls.get(i), nodes.get(i)));
         }
         Closing.all(all.toArray(AutoCloseable[]::new));
     }
@@ -94,8 +90,8 @@ class MetricsApiTest {
         return WebServer.builder().host("127.0.0.1").port(0).shutdownHook(false).routing(m::routes).build().start();
     }
 
-    private static HttpResponse<String> get(WebServer server, String accept) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+    private static HttpResponse<String> get(int port, String accept) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                 .timeout(Duration.ofSeconds(20)).GET();
         if (accept != null) {
             b.header("Accept", accept);
@@ -105,7 +101,7 @@ class MetricsApiTest {
 
     /** Node {@code index}'s metrics, parsed. */
     private static Exposition scrape(int index) throws Exception {
-        HttpResponse<String> r = get(servers.get(index - 1), null);
+        HttpResponse<String> r = get(servers.get(index - 1).port(), null);
         assertThat(r.statusCode()).as("%s", r.body()).isEqualTo(200);
         return Exposition.parse(r.body());
     }
@@ -113,7 +109,7 @@ class MetricsApiTest {
     @Test
     @Order(1)
     void theTextIsValidPrometheusExpositionWithTheJvmAndHostFamilies() throws Exception {
-        HttpResponse<String> r = get(servers.get(0), "text/plain");
+        HttpResponse<String> r = get(servers.get(0).port(), "text/plain");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
         Exposition e = Exposition.parse(r.body());
@@ -135,7 +131,7 @@ class MetricsApiTest {
                     .singleElement().satisfies(s -> assertThat(s.labels()).containsEntry("node", name)
                             .containsEntry("cluster", "metrics-api-test"));
         }
-        HttpResponse<String> open = get(servers.get(0), "application/openmetrics-text; version=1.0.0");
+        HttpResponse<String> open = get(servers.get(0).port(), "application/openmetrics-text; version=1.0.0");
         assertThat(open.headers().firstValue("Content-Type")).hasValue(MetricsApi.OPEN_METRICS);
         assertThat(open.body()).as("an OpenMetrics exposition ends with # EOF").endsWith("# EOF\n")
                 .contains("# TYPE muster_membership_probes counter");
@@ -269,7 +265,7 @@ class MetricsApiTest {
             bare.close();
             bare.close(); // idempotent
             assertThatThrownBy(() -> bare.scrape(MetricsApi.TEXT_FORMAT)).isInstanceOf(IllegalStateException.class);
-            HttpResponse<String> r = get(server, null);
+            HttpResponse<String> r = get(server.port(), null);
             assertThat(r.statusCode()).isEqualTo(503);
             assertThat(r.body()).contains("\"error\":\"node stopped\"");
         } finally {
@@ -281,7 +277,7 @@ class MetricsApiTest {
     @Test
     @Order(2)
     void aCrashedNodeIsCountedDead() throws Exception {
-        Closing.all(servers.get(2)::stop, metrics.get(2), runtimes.get(2), controls.get(2));
+        Closing.all(servers.get(2), runtimes.get(2), controls.get(2));
         nodes.get(2).close(); // no leave: to the others it crashed
         Awaitility.await("node-1 and node-2 count node-3 dead").atMost(WAIT).pollInterval(Duration.ofMillis(100))
                 .untilAsserted(() -> {
