@@ -64,17 +64,23 @@ public final class FaultFilter {
      * @param delay added to every message that is not dropped
      * @param blackhole drop everything and never connect
      * @param direction the traffic it acts on
+     * @param jitter each delayed message waits {@code delay} plus or minus up to this, drawn
+     *     uniformly (never below 0); at most {@code delay}
      */
-    public record Rule(double dropRate, Duration delay, boolean blackhole, Direction direction) {
+    public record Rule(double dropRate, Duration delay, boolean blackhole, Direction direction, Duration jitter) {
 
-        /** A rule on both directions. */
+        /** A rule on both directions, without jitter. */
         public Rule(double dropRate, Duration delay, boolean blackhole) {
-            this(dropRate, delay, blackhole, Direction.BOTH);
+            this(dropRate, delay, blackhole, Direction.BOTH, Duration.ZERO);
         }
 
         public Rule {
             Objects.requireNonNull(delay, "delay");
             Objects.requireNonNull(direction, "direction");
+            Objects.requireNonNull(jitter, "jitter");
+            if (jitter.isNegative() || jitter.compareTo(delay) > 0) {
+                throw new IllegalArgumentException("jitter (" + jitter + ") must be between 0 and the delay (" + delay + ")");
+            }
             if (!(dropRate >= 0 && dropRate <= 1)) {
                 throw new IllegalArgumentException("drop rate (" + dropRate + ") must be between 0 and 1");
             }
@@ -93,26 +99,32 @@ public final class FaultFilter {
     /** Drops this share (0..1) of the traffic with {@code peer}. */
     public void drop(Address peer, double rate) {
         Rule r = current(peer);
-        update(peer, new Rule(rate, r.delay(), false, r.direction()));
+        update(peer, new Rule(rate, r.delay(), false, r.direction(), r.jitter()));
     }
 
-    /** Delays the traffic with {@code peer}. */
+    /** Delays the traffic with {@code peer}, without jitter. */
     public void delay(Address peer, Duration delay) {
+        delay(peer, delay, Duration.ZERO);
+    }
+
+    /** Delays the traffic with {@code peer} by {@code delay} plus or minus up to {@code jitter}. */
+    public void delay(Address peer, Duration delay, Duration jitter) {
         Rule r = current(peer);
-        update(peer, new Rule(r.dropRate(), delay, r.blackhole(), r.direction()));
+        update(peer, new Rule(r.dropRate(), delay, r.blackhole(), r.direction(), jitter));
     }
 
     /** Drops all traffic with {@code peer} silently, as a network partition does. */
     public void blackhole(Address peer) {
         Rule r = current(peer);
-        update(peer, new Rule(1, r.delay(), true, r.direction()));
+        update(peer, new Rule(1, r.delay(), true, r.direction(), r.jitter()));
     }
 
     /** Makes {@code peer}'s rule act on {@code direction} only (or both); no rule yet: nothing to direct. */
     public void direct(Address peer, Direction direction) {
         Rule r = rules.get(Objects.requireNonNull(peer, "peer"));
         if (r != null) {
-            update(peer, new Rule(r.dropRate(), r.delay(), r.blackhole(), Objects.requireNonNull(direction, "direction")));
+            update(peer, new Rule(r.dropRate(), r.delay(), r.blackhole(), Objects.requireNonNull(direction, "direction"),
+                    r.jitter()));
         }
     }
 
@@ -171,6 +183,11 @@ public final class FaultFilter {
 
     long delayNanos(Address peer, Direction traffic) {
         Rule r = rules.get(peer);
-        return r == null || !r.direction().covers(traffic) ? 0 : r.delay().toNanos();
+        if (r == null || !r.direction().covers(traffic) || r.delay().isZero()) {
+            return 0;
+        }
+        long j = r.jitter().toNanos();
+        long d = r.delay().toNanos() + (j == 0 ? 0 : ThreadLocalRandom.current().nextLong(-j, j + 1));
+        return Math.max(0, d);
     }
 }

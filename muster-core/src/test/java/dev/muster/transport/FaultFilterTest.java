@@ -82,6 +82,24 @@ class FaultFilterTest {
     }
 
     @Test
+    void jitterSpreadsTheDelayWithinItsBounds() {
+        FaultFilter f = new FaultFilter();
+        f.delay(PEER, Duration.ofMillis(200), Duration.ofMillis(50));
+        long min = Long.MAX_VALUE;
+        long max = 0;
+        for (int i = 0; i < 10_000; i++) {
+            long d = f.delayNanos(PEER, FaultFilter.Direction.OUTBOUND);
+            min = Math.min(min, d);
+            max = Math.max(max, d);
+        }
+        assertThat(min).isBetween(150_000_000L, 160_000_000L);
+        assertThat(max).isBetween(240_000_000L, 250_000_000L);
+        assertThatThrownBy(() -> f.delay(PEER, Duration.ofMillis(10), Duration.ofMillis(20)))
+                .hasMessageContaining("jitter (PT0.02S) must be between 0 and the delay (PT0.01S)");
+        assertThat(f.rules().get(PEER).jitter()).as("the refused change left the rule").isEqualTo(Duration.ofMillis(50));
+    }
+
+    @Test
     void badRulesAreRefusedWithTheValueAndChangeNothing() {
         FaultFilter f = new FaultFilter();
         assertThatThrownBy(() -> f.drop(PEER, 1.5)).hasMessage("drop rate (1.5) must be between 0 and 1");

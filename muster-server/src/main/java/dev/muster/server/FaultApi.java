@@ -24,10 +24,11 @@ import java.util.Set;
  * sides of every pair across the cut.
  *
  * <pre>
- * GET    /api/faults          200 {"enabled", "rules": [{"peer","drop_rate","delay_ms","blackhole","direction"}]}
+ * GET    /api/faults          200 {"enabled", "rules": [{"peer","drop_rate","delay_ms","jitter_ms","blackhole","direction"}]}
  * POST   /api/faults          {"peer": "127.0.0.1:7956" | "node-3", "blackhole": true, "drop_rate": 0.3,
- *                             "delay_ms": 200, "direction": "both|out|in"} (peer and at least one of
- *                             blackhole, drop_rate, delay_ms): 200 the peer's rule
+ *                             "delay_ms": 200, "jitter_ms": 50, "direction": "both|out|in"} (peer and at
+ *                             least one of blackhole, drop_rate, delay_ms; jitter_ms goes with delay_ms):
+ *                             200 the peer's rule
  * DELETE /api/faults          heal every peer: 200 {"healed": n}
  * DELETE /api/faults/{peer}   heal one peer: 200 {"peer", "healed": 0|1}
  * </pre>
@@ -46,9 +47,10 @@ final class FaultApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RULE_EXAMPLE = "{\"peer\": \"127.0.0.1:7956\", \"blackhole\": true}"
-            + " (or \"drop_rate\": 0..1, \"delay_ms\": 0.." + MAX_DELAY_MS + ", \"direction\": \"both\"|\"out\"|\"in\";"
+            + " (or \"drop_rate\": 0..1, \"delay_ms\": 0.." + MAX_DELAY_MS + ", \"jitter_ms\": 0..delay_ms, \"direction\": \"both\"|\"out\"|\"in\";"
             + " peer may be a member name)";
-    private static final Set<String> RULE_FIELDS = Set.of("peer", "blackhole", "drop_rate", "delay_ms", "direction");
+    private static final Set<String> RULE_FIELDS = Set.of("peer", "blackhole", "drop_rate", "delay_ms", "jitter_ms",
+            "direction");
 
     private final Cluster cluster;
 
@@ -99,7 +101,12 @@ final class FaultApi {
         Address peer = peer(body.text("peer", RULE_EXAMPLE));
         Boolean blackhole = body.has("blackhole") ? body.bool("blackhole", RULE_EXAMPLE) : null;
         Double dropRate = body.has("drop_rate") ? body.number("drop_rate", RULE_EXAMPLE) : null;
-        Duration delay = body.has("delay_ms") ? delay(body.number("delay_ms", RULE_EXAMPLE)) : null;
+        Duration delay = body.has("delay_ms") ? delay("delay_ms", body.number("delay_ms", RULE_EXAMPLE)) : null;
+        Duration jitter = body.has("jitter_ms") ? delay("jitter_ms", body.number("jitter_ms", RULE_EXAMPLE)) : Duration.ZERO;
+        if (!jitter.isZero() && (delay == null || jitter.compareTo(delay) > 0)) {
+            throw ApiError.badRequest("jitter_ms (" + jitter.toMillis() + ") needs a delay_ms at least as large in the same"
+                    + " request; send " + RULE_EXAMPLE);
+        }
         FaultFilter.Direction direction;
         try {
             direction = FaultFilter.Direction.parse(body.has("direction") ? body.text("direction", RULE_EXAMPLE) : "both");
@@ -118,7 +125,7 @@ final class FaultApi {
         }
         // Everything is checked: now change the rule. The delay first, as drop and blackhole keep it.
         if (delay != null) {
-            f.delay(peer, delay);
+            f.delay(peer, delay, jitter);
         }
         if (dropRate != null || Boolean.FALSE.equals(blackhole)) {
             f.drop(peer, dropRate == null ? 0 : dropRate); // a drop rate ends a black hole
@@ -163,9 +170,9 @@ final class FaultApi {
                 "no member named '" + text + "'; GET /api/cluster/nodes lists them (or give the peer as host:port)"));
     }
 
-    private static Duration delay(double ms) {
+    private static Duration delay(String field, double ms) {
         if (!(ms >= 0 && ms <= MAX_DELAY_MS) || ms != Math.rint(ms)) {
-            throw ApiError.badRequest("delay_ms (" + ms + ") must be a whole number of milliseconds between 0 and "
+            throw ApiError.badRequest(field + " (" + ms + ") must be a whole number of milliseconds between 0 and "
                     + MAX_DELAY_MS + "; send " + RULE_EXAMPLE);
         }
         return Duration.ofMillis((long) ms);
@@ -175,6 +182,7 @@ final class FaultApi {
         n.put("peer", peer.toString());
         n.put("drop_rate", r.dropRate());
         n.put("delay_ms", r.delay().toMillis());
+        n.put("jitter_ms", r.jitter().toMillis());
         n.put("blackhole", r.blackhole());
         n.put("direction", r.direction().jsonName());
         return n;

@@ -112,6 +112,12 @@ class FaultApiTest {
         assertThat(set.body().path("direction").asText()).isEqualTo("out");
         assertThat(one.faults().rules().get(two.address()).direction()).isEqualTo(FaultFilter.Direction.OUTBOUND);
         assertThat(one.faults().drops(two.address(), FaultFilter.Direction.INBOUND)).isFalse();
+        Answer jitter = post(http1, "{\"peer\": \"node-2\", \"delay_ms\": 200, \"jitter_ms\": 50}");
+        assertThat(jitter.body().path("jitter_ms").asLong()).as("%s", jitter.body()).isEqualTo(50);
+        Answer tooMuch = post(http1, "{\"peer\": \"node-2\", \"delay_ms\": 20, \"jitter_ms\": 50}");
+        assertThat(tooMuch.status()).isEqualTo(400);
+        assertThat(tooMuch.body().path("detail").asText()).contains("jitter_ms (50) needs a delay_ms at least as large");
+        assertThat(one.faults().rules().get(two.address()).delay()).as("unchanged").isEqualTo(Duration.ofMillis(200));
         assertThat(delete(http1, "/api/faults").status()).isEqualTo(200);
     }
 
