@@ -39,7 +39,8 @@ class DashboardPageTest {
     @BeforeAll
     static void start() {
         DashboardPage page = new DashboardPage();
-        server = WebServer.builder().host("127.0.0.1").port(0).shutdownHook(false).routing(page::routes).build().start();
+        server = WebServer.builder().host("127.0.0.1").port(0).shutdownHook(false).routing(page::routes).build()
+                .start();
     }
 
     @AfterAll

@@ -150,8 +150,10 @@ async function refresh() {
   const names = stale;
   stale = new Set();
   try {
-    // the strategy is a read through the leader: not asked while there is none
-    const wanted = [...names].filter((n) => n !== 'strategy' || hasLeader());
+    // The strategy is a read through the leader: not asked while there is none. A node without
+    // a control plane will not grow one while it runs: its agents are not asked again until
+    // it restarts (a reset on the stream, or a spell unreachable).
+    const wanted = [...names].filter((n) => (n !== 'strategy' || hasLeader()) && !refusedForGood(n));
     const answers = await Promise.all(wanted.map((n) => api(ENDPOINTS[n]).then((a) => [n, a])));
     for (const [name, a] of answers) {
       take(name, a);
@@ -181,6 +183,18 @@ function take(name, a) {
   }
   view.unauthorized = Object.values(view.errors).some((e) => e.status === 401);
   view.unreachable = Object.values(view.errors).some((e) => e.status === 0);
+  if (view.unreachable) {
+    forgetRefusals(); // it may come back as another build or with a control plane
+  }
+}
+
+function refusedForGood(name) {
+  const e = view.errors[name];
+  return !!e && e.status === 503 && e.error === 'no control plane';
+}
+
+function forgetRefusals() {
+  Object.keys(view.errors).filter(refusedForGood).forEach((n) => delete view.errors[n]);
 }
 
 function hasLeader() {
@@ -252,6 +266,9 @@ function handleEvent(e) {
     data = { raw: String(e.data).slice(0, 200) };
   }
   const type = e.type === 'message' ? (data.type || 'message') : e.type;
+  if (type === 'reset') {
+    forgetRefusals();
+  }
   feed(type, data);
   invalidate(AFFECTS[type] || Object.keys(ENDPOINTS));
 }
@@ -290,6 +307,9 @@ function describe(type, d) {
 }
 
 function feed(type, data) {
+  if (type === 'member' && data.kind === 'updated' && !$('events-updates').checked) {
+    return; // health figures republished every few seconds: shown only when asked for
+  }
   const list = $('events');
   const placeholder = list.querySelector('li.empty');
   if (placeholder) {

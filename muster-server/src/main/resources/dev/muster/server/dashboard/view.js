@@ -56,8 +56,8 @@ export function renderSummary(view) {
     rows.push(['Leader', i.leader ? i.leader + ' (term ' + i.term + ')' : 'no leader yet']);
     rows.push(['Members', i.members + ' known: ' + i.alive + ' alive, ' + i.suspect + ' suspect, '
       + i.dead + ' dead, ' + i.left + ' left']);
-    rows.push(['Formed', i.formed ? 'yes (expected ' + i.cluster_size + ')' : 'not yet (expects '
-      + i.cluster_size + ')']);
+    rows.push(['Expected size', i.cluster_size > 0 ? i.alive + ' of ' + i.cluster_size + ' alive'
+      + (i.formed ? '' : ', short of it') : 'not set']);
     rows.push(['Control plane', i.healthy ? 'healthy' : 'no quorum or none']);
     $('self').textContent = 'served by ' + i.name + ' \u00b7 ' + location.host;
   } else {
@@ -146,9 +146,9 @@ function crown(top) {
 export function renderLegend() {
   const items = STATES.map((s) => legendItem(svg('circle', { cx: 8, cy: 8, r: 6, fill: colour(s), stroke: '#1f2933' }), s));
   items.push(legendItem(svg('circle', { cx: 8, cy: 8, r: 6, fill: '#fff', stroke: '#1f2933', 'stroke-width': 2,
-    'stroke-dasharray': '3 2' }), 'draining'));
-  items.push(legendItem(svg('circle', { cx: 8, cy: 8, r: 6, fill: '#fff', stroke: '#1f2933', 'stroke-width': 2,
-    'stroke-dasharray': '1 2' }), 'standby'));
+    'stroke-dasharray': '4 2' }), 'draining'));
+  items.push(legendItem(svg('circle', { cx: 8, cy: 8, r: 6, fill: colour('alive'), 'fill-opacity': 0.45,
+    stroke: '#1f2933', 'stroke-width': 2.5, 'stroke-dasharray': '0.1 3.5', 'stroke-linecap': 'round' }), 'standby'));
   items.push(legendItem(svg('circle', { cx: 8, cy: 8, r: 5, fill: 'none', stroke: '#b7791f', 'stroke-width': 2.5 }),
     'leader'));
   items.push(legendItem(svg('circle', { cx: 8, cy: 8, r: 6, fill: 'none', stroke: '#1f2933', 'stroke-dasharray': '2 2' }),
