@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,10 +40,10 @@ import org.openqa.selenium.logging.LogEntry;
 /**
  * The dashboard in real headless Chromium, on five real nodes in this JVM (node-1 to node-3
  * replicas, node-4 and node-5 workers), each wired as {@code muster serve} wires one: control
- * plane, agent runtime, health reporter, HTTP server. The page is node-1's. It must load with a
- * clean console, show the five nodes and the leader, switch the strategy with the token, mark
- * node-5 draining and node-2 standby once an operator says so, and mark node-4 dead after
- * node-4 crashes (closed without leaving).
+ * plane, agent runtime, health reporter, HTTP server with a token. The page is node-1's. It must
+ * load with a clean console, show the five nodes and the leader, switch the strategy with the
+ * token (and say it needs the token without it), mark node-5 draining and a replica standby
+ * once an operator says so, and mark node-4 dead after node-4 crashes (closed without leaving).
  *
  * <p>The tests run in order on one cluster and one browser: each builds on the state the one
  * before left. After each, the browser's console must hold no error (SEVERE: an uncaught
@@ -93,7 +94,8 @@ class DashboardBrowserTest {
             nodes.add(c);
             controls.add(control);
             runtimes.add(runtime);
-            servers.add(NodeServer.start(c, control, runtime, "127.0.0.1", 0));
+            servers.add(NodeServer.start(c, control, runtime, "127.0.0.1", 0,
+                    new NodeServer.Options(TOKEN, false, 1024)));
         }
         Awaitility.await("node-1 sees five alive members and a leader").atMost(WAIT).pollInterval(POLL)
                 .until(() -> {
@@ -112,10 +114,14 @@ class DashboardBrowserTest {
         all.add(browser);
         all.addAll(reporting);
         all.add(reporter);
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-            all.addAll(List.of(servers.get(i), runtimes.get(i), controls.get(i), nodes.get(i)));
+        for (int i = nodes.size() - 1; i >= 0; i--) { // a start that failed half-way leaves shorter lists
+            all.addAll(Arrays.asList(at(servers, i), at(runtimes, i), at(controls, i), nodes.get(i)));
         }
         Closing.all(all.toArray(AutoCloseable[]::new));
+    }
+
+    private static <T> T at(List<T> list, int i) {
+        return i < list.size() ? list.get(i) : null;
     }
 
     @AfterEach
@@ -175,6 +181,18 @@ class DashboardBrowserTest {
         Awaitility.await("the page shows the strategy " + before).atMost(WAIT).pollInterval(POLL)
                 .until(() -> browser.text("#strategy-current"), before::equals);
         browser.driver().findElement(By.cssSelector("#strategy-select option[value='" + wanted + "']")).click();
+
+        browser.driver().findElement(By.id("token-forget")).click();
+        browser.driver().findElement(By.id("strategy-apply")).click();
+        Awaitility.await("without the token the page asks for it").atMost(WAIT).pollInterval(POLL)
+                .until(() -> browser.text("#strategy-result"), t -> t.contains("needs the cluster token"));
+        assertThat(get("/api/cluster/strategy").path("strategy").asText()).as("nothing changed").isEqualTo(before);
+        assertThat(browser.console()).as("the console's errors: the refused write, and nothing else")
+                .filteredOn(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).singleElement()
+                .satisfies(e -> assertThat(e.getMessage()).contains("/api/cluster/strategy", "401"));
+
+        browser.driver().findElement(By.id("token")).sendKeys(TOKEN);
+        browser.driver().findElement(By.cssSelector("#token-form button[type='submit']")).click();
         browser.driver().findElement(By.id("strategy-apply")).click();
         Awaitility.await("the cluster's strategy becomes " + wanted).atMost(WAIT).pollInterval(POLL)
                 .until(() -> get("/api/cluster/strategy").path("strategy").asText(), wanted::equals);
@@ -187,7 +205,9 @@ class DashboardBrowserTest {
     @Test
     @Order(3)
     void drainingAndStandbyNodesAreMarked() throws Exception {
-        for (var e : Map.of("node-5", "draining", "node-2", "standby").entrySet()) {
+        String leader = get("/api/cluster/info").path("leader").asText();
+        String standby = leader.equals("node-3") ? "node-2" : "node-3"; // a replica, not leading: each mark alone
+        for (var e : Map.of("node-5", "draining", standby, "standby").entrySet()) {
             HttpResponse<String> r = post("/api/cluster/nodes/" + e.getKey(), "{\"status\": \"" + e.getValue() + "\"}");
             assertThat(r.statusCode()).as("setting %s %s: %s", e.getKey(), e.getValue(), r.body()).isEqualTo(200);
             Awaitility.await("the ring marks " + e.getKey() + " " + e.getValue()).atMost(WAIT).pollInterval(POLL)

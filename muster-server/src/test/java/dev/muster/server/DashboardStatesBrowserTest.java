@@ -14,7 +14,8 @@ import org.openqa.selenium.logging.LogEntry;
 
 /**
  * The dashboard in headless Chromium where things are missing: a node without a control plane
- * (no leader, no strategy, no agents) that then stops answering and comes back. The page must
+ * (no leader, no strategy, no agents) that then stops answering and comes back, and a node
+ * whose reads need the token, opened without it. The page must
  * say what is missing, never throw, and keep to failed loads the node itself caused: the only
  * console errors allowed are the browser's own lines about a request the node refused or could
  * not take.
@@ -48,8 +49,12 @@ class DashboardStatesBrowserTest {
         return browser.script("return document.getElementById('link').dataset.mode");
     }
 
-    /** The console's errors, each of which must be a load of this node's {@code /api/} that failed. */
     private static List<LogEntry> failedLoadsOnly(String why) {
+        return failedLoads(port, why);
+    }
+
+    /** The console's errors, each of which must be a load of {@code /api/} on that port that failed. */
+    private static List<LogEntry> failedLoads(int port, String why) {
         List<LogEntry> severe = browser.console().stream()
                 .peek(e -> System.out.println("browser console: " + e.getLevel() + " " + e.getMessage()))
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
@@ -57,6 +62,34 @@ class DashboardStatesBrowserTest {
         assertThat(severe).as("console errors %s: only failed loads of %s*", why, api).allSatisfy(e ->
                 assertThat(e.getMessage()).startsWith(api).contains("Failed to load resource"));
         return severe;
+    }
+
+    @Test
+    void aNodeThatProtectsItsReadsAsksForTheTokenAndShowsAllOnceGiven() {
+        String token = "states-test-token-0123";
+        try (NodeServer guarded = NodeServer.start(node, null, null, "127.0.0.1", 0,
+                new NodeServer.Options(token, true, 1024))) {
+            String page = "http://127.0.0.1:" + guarded.port() + "/";
+            browser.open(page); // a new port is a new origin: no token stored for it
+            Awaitility.await("the page asks for the token").atMost(WAIT).pollInterval(POLL).untilAsserted(() -> {
+                assertThat(mode()).isEqualTo("unauthorized");
+                assertThat(browser.text("#banner")).contains("asks for the cluster token", ".muster/token");
+            });
+            List<LogEntry> refused = failedLoads(guarded.port(), "before the token is given");
+            assertThat(refused).as("each refusal is a 401").allSatisfy(e -> assertThat(e.getMessage()).contains("401"));
+            browser.driver().findElement(org.openqa.selenium.By.id("token")).sendKeys(token);
+            browser.driver().findElement(org.openqa.selenium.By.cssSelector("#token-form button[type='submit']"))
+                    .click();
+            Awaitility.await("with the token the page shows the node, live").atMost(WAIT).pollInterval(POLL)
+                    .untilAsserted(() -> {
+                        assertThat(browser.script("return document.querySelectorAll('#topology g.node').length"))
+                                .isEqualTo(1L);
+                        assertThat(browser.text("#banner")).isEmpty();
+                        assertThat(mode()).isEqualTo("live");
+                    });
+            assertThat(failedLoads(guarded.port(), "once the token is given")).as("no more refusals")
+                    .allSatisfy(e -> assertThat(e.getMessage()).doesNotContain("401"));
+        }
     }
 
     @Test

@@ -289,13 +289,18 @@ function describe(type, d) {
     case 'status':
       return or(d.node, '?') + ' is ' + or(d.status, '?');
     case 'assignment': {
-      let s = 'agent ' + or(d.id, '?') + ' ' + or(d.kind, '?');
-      if (d.kind === 'moved') {
-        s += ' ' + or(d.previous_node, '?') + ' \u2192 ' + or(d.node, '?');
-      } else if (d.node) {
-        s += ' on ' + d.node;
+      const agent = 'agent ' + or(d.id, '?') + ' ';
+      const on = d.node ? ' on ' + d.node : '';
+      switch (d.kind) {
+        case 'moved':
+          return agent + 'moved ' + or(d.previous_node, '?') + ' \u2192 ' + or(d.node, '?');
+        case 'phase':
+          return agent + or(d.phase, '?') + on;
+        case 'added':
+          return agent + 'added' + (d.phase ? ' (' + d.phase + ')' : '');
+        default:
+          return agent + or(d.kind, '?') + on;
       }
-      return s + (d.phase ? ' [' + d.phase + ']' : '');
     }
     case 'service':
       return 'service ' + or(d.service, '?') + ' ' + or(d.kind, '?') + (d.node ? ' on ' + d.node : '');

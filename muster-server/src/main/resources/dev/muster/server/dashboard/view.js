@@ -99,6 +99,7 @@ export function renderTopology(view) {
     if (n.name === self) {
       g.append(svg('circle', { class: 'here', r: r + (isLeader ? 10 : 5) }));
     }
+    g.append(svg('circle', { class: 'under', r })); // so the ring does not show through a pale node
     g.append(svg('circle', { class: 'body', r, fill: colour(n.state) }));
     if (n.state === 'dead' || n.state === 'left') {
       const k = (r * 0.45).toFixed(1); // a white cross: gone, whatever the colour shows
