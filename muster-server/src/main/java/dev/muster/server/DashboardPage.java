@@ -41,6 +41,9 @@ final class DashboardPage {
     /** Where the files live on the classpath. */
     static final String RESOURCES = "dev/muster/server/dashboard/";
 
+    /** The page itself, served at {@code /} (and not under {@code /dashboard/}). */
+    private static final String INDEX = "index.html";
+
     /** The files served, by name, with their content type. Only these exist. */
     static final Map<String, String> ASSETS = Map.of(
             "index.html", "text/html; charset=utf-8",
@@ -77,7 +80,7 @@ final class DashboardPage {
     }
 
     void routes(HttpRouting.Builder r) {
-        r.get("/", (req, res) -> serve(req, res, "index.html"))
+        r.get("/", (req, res) -> serve(req, res, INDEX))
                 .get("/dashboard/{asset}", (req, res) -> serve(req, res, req.path().pathParameters().get("asset")))
                 .get("/dashboard", (req, res) -> serve(req, res, ""))
                 .get("/dashboard/*", (req, res) -> serve(req, res, req.path().path()));
@@ -87,8 +90,8 @@ final class DashboardPage {
         Asset a = assets.get(name);
         if (a == null) {
             NodeServer.fail(res, new ApiError(404, "not found", "no dashboard asset '" + RequestBody.abbreviate(name)
-                    + "'; the dashboard is at / and serves " + String.join(", ", ASSETS.keySet().stream().sorted()
-                    .toList()) + " under /dashboard/"));
+                    + "'; the dashboard is at / and its files are /dashboard/" + String.join(", ", ASSETS.keySet()
+                    .stream().filter(n -> !n.equals(INDEX)).sorted().toList())));
             return;
         }
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
@@ -99,7 +102,7 @@ final class DashboardPage {
             return;
         }
         res.header(HeaderNames.CONTENT_TYPE, a.contentType());
-        if (name.equals("index.html")) {
+        if (name.equals(INDEX)) {
             res.header(CONTENT_SECURITY_POLICY, CSP);
         }
         res.send(a.bytes());

@@ -105,7 +105,8 @@ class DashboardPageTest {
             assertThat(r.headers().firstValue("Content-Type")).as(path).hasValue("application/json");
             JsonNode body = JSON.readTree(r.body());
             assertThat(body.path("error").asText()).as(path).isEqualTo("not found");
-            assertThat(body.path("detail").asText()).as(path).contains("no dashboard asset", "app.js, favicon.svg");
+            assertThat(body.path("detail").asText()).as(path).contains("no dashboard asset")
+                    .endsWith("its files are /dashboard/app.js, favicon.svg, style.css, view.js");
         }
         for (String raw : List.of("/dashboard/../dashboard/../../pom.xml", "/dashboard/./../DashboardPage.class")) {
             assertThat(rawStatus(raw)).as("%s (sent as it is)", raw).isIn(400, 404);
