@@ -43,7 +43,8 @@ import org.openqa.selenium.logging.LogEntry;
  * plane, agent runtime, health reporter, HTTP server with a token. The page is node-1's. It must
  * load with a clean console, show the five nodes and the leader, switch the strategy with the
  * token (and say it needs the token without it), mark node-5 draining and a replica standby
- * once an operator says so, and mark node-4 dead after node-4 crashes (closed without leaving).
+ * once an operator says so, mark node-4 dead after node-4 crashes (closed without leaving), and
+ * keep it on the ring as dead once node-1 has reaped it.
  *
  * <p>The tests run in order on one cluster and one browser: each builds on the state the one
  * before left. After each, the browser's console must hold no error (SEVERE: an uncaught
@@ -65,7 +66,7 @@ class DashboardBrowserTest {
     /** The nodes as the page's ring shows them: name, state, status, role, leader mark. */
     private static final String RING = "return [...document.querySelectorAll('#topology g.node')].map(g => ({"
             + "name: g.dataset.name, state: g.dataset.state, status: g.dataset.status, role: g.dataset.role,"
-            + " leader: g.dataset.leader}))";
+            + " leader: g.dataset.leader, reaped: g.dataset.reaped}))";
 
     @TempDir
     static Path dir;
@@ -248,6 +249,20 @@ class DashboardBrowserTest {
             browser.screenshot(Path.of(file));
             System.out.println("DashboardBrowserTest: screenshot saved to " + Path.of(file).toAbsolutePath());
         }
+    }
+
+    /** node-1 forgets dead node-4 after its retention (15 s, the local profile); the page does not. */
+    @Test
+    @Order(5)
+    void aReapedNodeStaysOnTheRingAsDead() {
+        String victim = "node-" + VICTIM;
+        Awaitility.await("node-1 reaps " + victim).atMost(WAIT).pollInterval(Duration.ofMillis(200))
+                .until(() -> nodes.get(0).member(victim).isEmpty());
+        Awaitility.await("the page has read the members since").atMost(WAIT).pollInterval(POLL)
+                .until(() -> "true".equals(shown(victim).get("reaped")));
+        assertThat(shown(victim)).containsEntry("state", "dead").containsEntry("status", "offline");
+        assertThat(ring()).hasSize(SIZE);
+        assertThat(browser.text("#health tbody tr[data-name='" + victim + "']")).contains("dead (reaped)");
     }
 
     private static JsonNode get(String path) throws Exception {

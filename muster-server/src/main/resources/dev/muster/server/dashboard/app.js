@@ -23,6 +23,8 @@ const FEED_MAX = 200;
 const STREAM_RETRY_MIN_MS = 1000;
 const STREAM_RETRY_MAX_MS = 30000;
 const TOKEN_KEY = 'muster.token';
+/** Reaped members the ring keeps showing as dead, at most. */
+const REAPED_MAX = 100;
 
 const STRATEGIES = ['round-robin', 'least-loaded', 'least-agents', 'random', 'weighted'];
 const EVENT_TYPES = ['member', 'leader', 'strategy', 'status', 'assignment', 'service', 'reset'];
@@ -123,6 +125,8 @@ async function api(path, init) {
 
 // ---- refreshing -----------------------------------------------------------------------
 
+/** name -> the last entry of a member that died and was reaped, oldest first. */
+const reaped = new Map();
 let stale = new Set();
 let refreshing = false;
 let debounceTimer = null;
@@ -172,7 +176,7 @@ async function refresh() {
 
 function take(name, a) {
   if (a.status === 200) {
-    view[name] = a.body;
+    view[name] = name === 'nodes' ? withReaped(a.body) : a.body;
     delete view.errors[name];
   } else {
     view.errors[name] = { status: a.status, error: (a.body && a.body.error) || 'error',
@@ -186,6 +190,26 @@ function take(name, a) {
   if (view.unreachable) {
     forgetRefusals(); // it may come back as another build or with a control plane
   }
+}
+
+/**
+ * The members, plus those that died while this page watched and were since reaped (a node
+ * forgets a dead member after its retention, 30 s on a LAN): kept as dead and marked reaped, so
+ * a crash does not vanish from the ring, until the name comes back. One that left gracefully
+ * just goes.
+ */
+function withReaped(nodes) {
+  const now = new Set(nodes.map((n) => n.name));
+  for (const n of view.nodes || []) {
+    if (!now.has(n.name) && n.state !== 'left' && n.state !== 'leaving') {
+      reaped.set(n.name, Object.assign({}, n, { state: 'dead', status: 'offline', reaped: true }));
+    }
+  }
+  now.forEach((name) => reaped.delete(name));
+  while (reaped.size > REAPED_MAX) {
+    reaped.delete(reaped.keys().next().value); // the longest gone
+  }
+  return nodes.concat([...reaped.values()]);
 }
 
 function refusedForGood(name) {

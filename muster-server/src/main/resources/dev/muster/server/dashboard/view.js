@@ -83,13 +83,14 @@ export function renderTopology(view) {
     const angle = -Math.PI / 2 + (2 * Math.PI * k) / nodes.length;
     const x = cx + R * Math.cos(angle);
     const y = cy + R * Math.sin(angle);
-    const isLeader = n.role === 'leader' || n.name === leader;
+    const isLeader = !n.reaped && (n.role === 'leader' || n.name === leader);
     const g = svg('g', { class: 'node', transform: 'translate(' + x.toFixed(1) + ' ' + y.toFixed(1) + ')' });
     g.dataset.name = n.name;
     g.dataset.state = n.state;
     g.dataset.status = n.status;
     g.dataset.role = n.role;
     g.dataset.leader = String(isLeader);
+    g.dataset.reaped = String(!!n.reaped);
     g.append(svg('title', {}, n.name + ': ' + n.state + ', ' + n.role + ', ' + n.status
       + (n.address ? ' \u2014 ' + n.address + ':' + n.gossip_port : '')));
     if (isLeader) {
@@ -117,7 +118,7 @@ export function renderTopology(view) {
         flags.push(n.status);
       }
       if (n.state !== 'alive') {
-        flags.push(n.state);
+        flags.push(n.reaped ? 'dead, reaped' : n.state);
       }
       if (flags.length) {
         g.append(svg('text', { class: 'sub flag', y: y0 + 13 }, flags.join(' \u00b7 ')));
@@ -180,7 +181,7 @@ export function renderHealth(view) {
     const state = el('span', 'state', null);
     const dot = el('span', 'dot', null);
     dot.style.background = colour(n.state);
-    state.append(dot, n.state);
+    state.append(dot, n.reaped ? 'dead (reaped)' : n.state);
     const cells = [el('td', null, n.name), td(state), el('td', null, n.role), el('td', null, n.status),
       td(meter(h.cpu, 1, pct)), td(meter(h.memory, 1, pct)), td(agentsMeter(h.agents, h.max_agents))];
     tr.append(...cells);
