@@ -81,7 +81,10 @@ final class DashboardPage {
 
     void routes(HttpRouting.Builder r) {
         r.get("/", (req, res) -> serve(req, res, INDEX))
-                .get("/dashboard/{asset}", (req, res) -> serve(req, res, req.path().pathParameters().get("asset")))
+                .get("/dashboard/{asset}", (req, res) -> {
+                    String name = req.path().pathParameters().get("asset");
+                    serve(req, res, name.equals(INDEX) ? req.path().path() : name); // the page is at / only
+                })
                 .get("/dashboard", (req, res) -> serve(req, res, ""))
                 .get("/dashboard/*", (req, res) -> serve(req, res, req.path().path()));
     }

@@ -99,7 +99,7 @@ class DashboardPageTest {
     void anyOtherNameIsA404WithAReason() throws Exception {
         for (String path : List.of("/dashboard/nope.js", "/dashboard/", "/dashboard", "/dashboard/a/b.js",
                 "/dashboard/%2e%2e%2fDashboardPage.class", "/dashboard/..%2F..%2Fpom.xml", "/dashboard/APP.JS",
-                "/dashboard/index.html%00.js")) {
+                "/dashboard/index.html%00.js", "/dashboard/index.html")) {
             HttpResponse<String> r = get(path);
             assertThat(r.statusCode()).as(path).isEqualTo(404);
             assertThat(r.headers().firstValue("Content-Type")).as(path).hasValue("application/json");
