@@ -235,6 +235,9 @@ public final class NodeServer implements AutoCloseable {
                 .host(host)
                 .port(port)
                 .shutdownHook(false) // muster serve's own hook leaves the cluster first
+                // Helidon leaves Nagle on: a small JSON answer then waits for the client's delayed
+                // ACK, 40 ms on Linux loopback (measured in docs/benchmarks.md, REST API)
+                .connectionOptions(o -> o.tcpNoDelay(true))
                 .routing(r -> {
                     apis.accept(r); // the access filter first, so it guards every route
                     r.get("/health/alive", (req, res) -> json(res, 200, status("alive")))
