@@ -36,6 +36,9 @@ final class AgentsCommand {
         @Mixin
         LocalOptions local;
 
+        @Mixin
+        ApiOptions remote;
+
         @Parameters(index = "0", paramLabel = "ID", description = "The agent's id, unique in the cluster"
                 + " (1 to 128 of A-Z, a-z, 0-9, '.', '_', '-').")
         String id;
@@ -59,7 +62,7 @@ final class AgentsCommand {
                 body.put("service", service);
             }
             args.forEach(body.putArray("args")::add);
-            JsonNode a = local.open().api().post("/api/cluster/agents", body.toString()).orThrow();
+            JsonNode a = remote.api(local).post("/api/cluster/agents", body.toString()).orThrow();
             if (local.json) {
                 System.out.println(a.toPrettyString());
             } else {
@@ -75,9 +78,12 @@ final class AgentsCommand {
         @Mixin
         LocalOptions local;
 
+        @Mixin
+        ApiOptions remote;
+
         @Override
         public Integer call() {
-            JsonNode list = local.open().api().get("/api/cluster/agents").orThrow();
+            JsonNode list = remote.api(local).get("/api/cluster/agents").orThrow();
             if (local.json) {
                 System.out.println(list.toPrettyString());
             } else {
@@ -93,13 +99,16 @@ final class AgentsCommand {
         @Mixin
         LocalOptions local;
 
+        @Mixin
+        ApiOptions remote;
+
         @Parameters(paramLabel = "ID", description = "The agent's id.")
         String id;
 
         @Override
         public Integer call() {
             checked("ID", () -> new Mutation.Unassign(id));
-            JsonNode a = local.open().api().delete("/api/cluster/agents/" + id).orThrow();
+            JsonNode a = remote.api(local).delete("/api/cluster/agents/" + id).orThrow();
             System.out.println(local.json ? a.toPrettyString() : "stopped " + id);
             return 0;
         }
@@ -111,6 +120,9 @@ final class AgentsCommand {
         @Mixin
         LocalOptions local;
 
+        @Mixin
+        ApiOptions remote;
+
         @Parameters(index = "0", paramLabel = "ID", description = "The agent's id.")
         String id;
 
@@ -121,7 +133,7 @@ final class AgentsCommand {
         public Integer call() {
             checked("ID", () -> new Mutation.Unassign(id));
             checked("NODE", () -> new Mutation.MigrateAgent(id, node));
-            JsonNode a = local.open().api().post("/api/cluster/agents/" + id + "/migrate",
+            JsonNode a = remote.api(local).post("/api/cluster/agents/" + id + "/migrate",
                     JSON.createObjectNode().put("node", node).toString()).orThrow();
             System.out.println(local.json ? a.toPrettyString()
                     : "migrating " + id + " from " + a.path("node").asText("-") + " to " + node

@@ -20,13 +20,18 @@ final class BalanceCommand implements Callable<Integer> {
     @Mixin
     LocalOptions local;
 
+
+    @Mixin
+
+    ApiOptions remote;
+
     @Parameters(paramLabel = "STRATEGY", description = "round-robin, least-loaded, least-agents, random or weighted.")
     String strategy;
 
     @Override
     public Integer call() {
         BalancingStrategy s = BalancingStrategy.parse(strategy);
-        JsonNode a = local.open().api().post("/api/cluster/balance",
+        JsonNode a = remote.api(local).post("/api/cluster/balance",
                 new ObjectMapper().createObjectNode().put("strategy", s.jsonName()).toString()).orThrow();
         System.out.println(local.json ? a.toPrettyString()
                 : "strategy " + a.path("strategy").asText() + " (state version " + a.path("version").asLong() + ")");

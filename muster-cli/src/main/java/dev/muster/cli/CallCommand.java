@@ -40,6 +40,11 @@ final class CallCommand implements Callable<Integer> {
     @Mixin
     LocalOptions local;
 
+
+    @Mixin
+
+    ApiOptions remote;
+
     @Parameters(index = "0", paramLabel = "SERVICE", description = "The service's name.")
     String service;
 
@@ -72,7 +77,7 @@ final class CallCommand implements Callable<Integer> {
         byte[] payload = payload();
         String path = "/api/cluster/services/" + service + "/call?timeout=" + encode(timeout.strip())
                 + (node == null ? "" : "&node=" + encode(node));
-        ClusterApi.Raw answer = local.open().api().exchange("POST", path, payload, contentType,
+        ClusterApi.Raw answer = remote.api(local).exchange("POST", path, payload, contentType,
                 deadline.plus(ANSWER_MARGIN));
         byte[] reply = answer.orThrow();
         Map<String, String> replyHeaders = replyHeaders(answer.headers());

@@ -2,9 +2,6 @@ package dev.muster.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.content.Digest;
-import dev.muster.local.ClusterApi;
-import dev.muster.local.LocalCluster;
-import dev.muster.local.NodeClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,23 +12,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code muster content ls|get}: one node's content store, through its REST API. */
+/** {@code muster content ls|get}: one node's content store, through its REST API (a local node, or --url). */
 @Command(name = "content", mixinStandardHelpOptions = true,
         description = "List a node's content store, or print one entry.",
         subcommands = {ContentCommand.Ls.class, ContentCommand.Get.class})
 final class ContentCommand {
 
-    private static NodeClient.Raw send(LocalCluster cluster, int node, String path) {
-        if (node < 1 || node > cluster.size()) {
-            throw new IllegalArgumentException("--node: " + node + " must be between 1 and " + cluster.size());
-        }
-        return new NodeClient(cluster.bindHost()).exchange(cluster.httpPort(node), "GET", path, null, null,
-                Duration.ofSeconds(15)).orElseThrow(() -> new IllegalStateException(cluster.name(node)
-                + " did not answer; is it running? (muster status)"));
-    }
-
-    private static byte[] body(LocalCluster cluster, int node, NodeClient.Raw r) {
-        return new ClusterApi.Raw(r.status(), r.headers(), r.body(), cluster.name(node)).orThrow();
+    /** The body of a 2xx answer to GET {@code path} on the target node. */
+    private static byte[] get(ApiOptions.Target t, String path) {
+        return t.api().exchangeAt(t.node(), "GET", path, null, null, Duration.ofSeconds(15)).orThrow();
     }
 
     @Command(name = "ls", mixinStandardHelpOptions = true, description = "The entries a node holds.")
@@ -39,21 +28,23 @@ final class ContentCommand {
         @Mixin
         LocalOptions local;
 
-        @Option(names = "--node", defaultValue = "1", description = "The node index (default ${DEFAULT-VALUE}).")
-        int node;
+        @Mixin
+        ApiOptions remote;
+
+        @Option(names = "--node", paramLabel = "INDEX", description = "The node index (default 1; not with --url).")
+        Integer node;
 
         @Override
         public Integer call() throws IOException {
-            LocalCluster cluster = local.open();
-            JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body(cluster, node,
-                    send(cluster, node, "/api/cluster/content")));
+            ApiOptions.Target t = remote.node(local, node, "--node");
+            JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(get(t, "/api/cluster/content"));
             if (local.json) {
                 System.out.println(n.toPrettyString());
                 return 0;
             }
             JsonNode s = n.path("stats");
             System.out.printf("%s holds %d entries, %d of %d bytes; %d duplicates absorbed, %d evicted%n",
-                    cluster.name(node), s.path("entries").asLong(), s.path("bytes").asLong(), s.path("budget_bytes").asLong(),
+                    t.node().name(), s.path("entries").asLong(), s.path("bytes").asLong(), s.path("budget_bytes").asLong(),
                     s.path("duplicates").asLong(), s.path("evictions").asLong());
             java.util.List<String[]> rows = new java.util.ArrayList<>();
             rows.add(new String[] {"DIGEST", "SIZE", "ORIGIN", "HOPS", "PINNED", "DUPLICATES"});
@@ -72,11 +63,14 @@ final class ContentCommand {
         @Mixin
         LocalOptions local;
 
+        @Mixin
+        ApiOptions remote;
+
         @Parameters(index = "0", paramLabel = "DIGEST", description = "The content's SHA-256, 64 hex digits.")
         String digest;
 
-        @Option(names = "--node", defaultValue = "1", description = "The node index to ask (default ${DEFAULT-VALUE}).")
-        int node;
+        @Option(names = "--node", paramLabel = "INDEX", description = "The node index to ask (default 1; not with --url).")
+        Integer node;
 
         @Option(names = "--out", paramLabel = "FILE", description = "Write the content to FILE instead of printing it.")
         Path out;
@@ -84,8 +78,7 @@ final class ContentCommand {
         @Override
         public Integer call() throws IOException {
             Digest.parse(digest); // a malformed digest is the caller's mistake: exit 2 before asking
-            LocalCluster cluster = local.open();
-            byte[] b = body(cluster, node, send(cluster, node, "/api/cluster/content/" + digest + "?fetch=true"));
+            byte[] b = get(remote.node(local, node, "--node"), "/api/cluster/content/" + digest + "?fetch=true");
             if (out != null) {
                 Files.write(out, b);
                 System.out.println("wrote " + b.length + " bytes to " + out);

@@ -4,14 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.muster.local.LocalCluster;
-import dev.muster.local.NodeClient;
+import dev.muster.local.ClusterApi;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,6 +40,9 @@ final class InjectCommand implements Callable<Integer> {
     @Mixin
     LocalOptions local;
 
+    @Mixin
+    ApiOptions remote;
+
     static final class What {
         @Option(names = "--content", paramLabel = "TEXT", description = "The content, as UTF-8 text.")
         String text;
@@ -59,8 +60,8 @@ final class InjectCommand implements Callable<Integer> {
     @Option(names = "--fanout", defaultValue = "3", description = "New holders each node aims for, 1..32 (default ${DEFAULT-VALUE}).")
     int fanout;
 
-    @Option(names = "--node", defaultValue = "1", description = "The node index to inject at (default ${DEFAULT-VALUE}).")
-    int node;
+    @Option(names = "--node", paramLabel = "INDEX", description = "The node index to inject at (default 1; not with --url).")
+    Integer node;
 
     @Option(names = "--wait", description = "Follow the spread and report coverage, times, hops and messages.")
     boolean wait;
@@ -76,30 +77,23 @@ final class InjectCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--fanout: " + fanout + " must be between 1 and 32");
         }
         byte[] content = what.text != null ? what.text.getBytes(StandardCharsets.UTF_8) : read(what.file);
-        LocalCluster cluster = local.open();
-        if (node < 1 || node > cluster.size()) {
-            throw new IllegalArgumentException("--node: " + node + " must be between 1 and " + cluster.size());
-        }
-        if (!cluster.isRunning(node)) {
-            throw new IllegalStateException(cluster.name(node) + " is not running; start it or inject at another --node");
-        }
-        NodeClient client = new NodeClient(cluster.bindHost());
-        NodeClient.Raw r = client.exchange(cluster.httpPort(node), "POST", "/api/cluster/content?energy=" + energy
-                        + "&fanout=" + fanout, content, "application/octet-stream", Duration.ofSeconds(15))
-                .orElseThrow(() -> new IllegalStateException(cluster.name(node) + " did not answer"));
-        JsonNode made = JSON.readTree(new dev.muster.local.ClusterApi.Raw(r.status(), r.headers(), r.body(),
-                cluster.name(node)).orThrow());
+        ApiOptions.Target at = remote.node(local, node, "--node");
+        JsonNode made = JSON.readTree(at.api().exchangeAt(at.node(), "POST", "/api/cluster/content?energy=" + energy
+                + "&fanout=" + fanout, content, "application/octet-stream", Duration.ofSeconds(15)).orThrow());
         String digest = made.path("digest").asText();
+        String name = at.node().name();
         ObjectNode out = JSON.createObjectNode();
-        out.put("digest", digest).put("size", content.length).put("node", cluster.name(node))
+        out.put("digest", digest).put("size", content.length).put("node", name)
                 .put("energy", energy).put("fanout", fanout).put("duplicate", made.path("duplicate").asBoolean());
         if (!local.json) {
-            System.out.println("injected " + digest + " (" + content.length + " bytes) at " + cluster.name(node)
+            System.out.println("injected " + digest + " (" + content.length + " bytes) at " + name
                     + ", energy " + energy + ", fanout " + fanout
                     + (made.path("duplicate").asBoolean() ? "; it held this content already, so nothing new spread" : ""));
         }
         if (wait) {
-            follow(cluster, client, digest, made.path("injected_at_ms").asLong(), out);
+            // a local cluster's running nodes; with --url, the alive members its node lists
+            follow(at.api(), remote.url == null ? at.api().endpoints() : at.api().members(), digest,
+                    made.path("injected_at_ms").asLong(), out);
         }
         if (local.json) {
             System.out.println(out.toPrettyString());
@@ -116,25 +110,20 @@ final class InjectCommand implements Callable<Integer> {
     }
 
     /** Polls every running node until all hold the digest or the spread went quiet, then reports. */
-    private void follow(LocalCluster cluster, NodeClient client, String digest, long injectedAt, ObjectNode out)
-            throws InterruptedException {
-        List<Integer> running = new ArrayList<>();
-        for (int i = 1; i <= cluster.size(); i++) {
-            if (cluster.isRunning(i)) {
-                running.add(i);
-            }
-        }
-        Map<Integer, JsonNode> infos = new TreeMap<>();
+    private void follow(ClusterApi api, List<ClusterApi.Endpoint> running, String digest, long injectedAt,
+                        ObjectNode out) throws InterruptedException {
+        Map<String, JsonNode> infos = new TreeMap<>();
         long start = System.nanoTime();
         long lastNew = start;
         ArrayNode progress = out.putArray("coverage");
         while (infos.size() < running.size() && System.nanoTime() - lastNew < QUIET.toNanos()
                 && System.nanoTime() - start < LIMIT.toNanos()) {
-            for (int i : running) {
-                if (!infos.containsKey(i)) {
-                    Optional<JsonNode> info = client.get(cluster.httpPort(i), "/api/cluster/content/" + digest + "/info");
+            for (ClusterApi.Endpoint e : running) {
+                if (!infos.containsKey(e.name())) {
+                    Optional<JsonNode> info = api.getAt(e, "/api/cluster/content/" + digest + "/info")
+                            .filter(a -> a.status() == 200 && a.body() != null).map(ClusterApi.Answer::body);
                     if (info.isPresent() && info.get().has("digest")) {
-                        infos.put(i, info.get());
+                        infos.put(e.name(), info.get());
                         lastNew = System.nanoTime();
                     }
                 }

@@ -1,5 +1,6 @@
 package dev.muster.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.Durations;
 import dev.muster.local.LocalCluster;
 import java.util.concurrent.Callable;
@@ -8,10 +9,36 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code muster node start|stop|kill|restart INDEX}: one node of the local cluster. */
-@Command(name = "node", mixinStandardHelpOptions = true, description = "Start, stop, kill or restart one node.",
-        subcommands = {NodeCommand.Start.class, NodeCommand.Stop.class, NodeCommand.Kill.class, NodeCommand.Restart.class})
+/**
+ * {@code muster node start|stop|kill|restart INDEX}: one node of the local cluster; {@code muster
+ * node info ID}: one member in detail, through the REST API.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = "Start, stop, kill or restart one node of the local cluster; show one member in detail.",
+        subcommands = {NodeCommand.Start.class, NodeCommand.Stop.class, NodeCommand.Kill.class, NodeCommand.Restart.class,
+                NodeCommand.Info.class})
 final class NodeCommand {
+
+    @Command(name = "info", mixinStandardHelpOptions = true,
+            description = "Show one member as a node sees it: state, role, status, addresses, load, services, metadata.")
+    static final class Info implements Callable<Integer> {
+        @Mixin
+        LocalOptions local;
+
+        @Mixin
+        ApiOptions remote;
+
+        @Parameters(paramLabel = "ID", description = "The member's name (node-3), or a local node's index (3).")
+        String id;
+
+        @Override
+        public Integer call() {
+            String name = NodesCommand.nodeName("ID", id);
+            JsonNode m = remote.api(local).get("/api/cluster/nodes/" + name).orThrow();
+            System.out.print(local.json ? m.toPrettyString() + "\n" : NodesCommand.detail(m));
+            return 0;
+        }
+    }
 
     abstract static class One implements Callable<Integer> {
         @Mixin

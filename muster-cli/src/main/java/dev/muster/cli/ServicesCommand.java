@@ -22,6 +22,11 @@ final class ServicesCommand implements Callable<Integer> {
     @Mixin
     LocalOptions local;
 
+
+    @Mixin
+
+    ApiOptions remote;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Only this service.")
     String name;
 
@@ -30,7 +35,7 @@ final class ServicesCommand implements Callable<Integer> {
         if (name != null) {
             ServiceOption.checkName("NAME", name);
         }
-        JsonNode answer = local.open().api().get("/api/cluster/services" + (name == null ? "" : "/" + name)).orThrow();
+        JsonNode answer = remote.api(local).get("/api/cluster/services" + (name == null ? "" : "/" + name)).orThrow();
         if (local.json) {
             System.out.println(answer.toPrettyString());
         } else {

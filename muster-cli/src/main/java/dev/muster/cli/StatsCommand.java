@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * {@code muster stats}: the cluster in numbers ({@code GET /api/cluster/stats} on the first running
- * node of the local cluster): nodes by state, role and status, agents by phase, utilisation, the
+ * {@code muster stats}: the cluster in numbers ({@code GET /api/cluster/stats} on the node at
+ * {@code --url}, or the first running node of the local cluster): nodes by state, role and status, agents by phase, utilisation, the
  * strategy and the leader, as that node sees them; and that node's own counters of each service.
  */
 @Command(name = "stats", mixinStandardHelpOptions = true,
@@ -19,9 +19,14 @@ final class StatsCommand implements Callable<Integer> {
     @Mixin
     LocalOptions local;
 
+
+    @Mixin
+
+    ApiOptions remote;
+
     @Override
     public Integer call() {
-        JsonNode s = local.open().api().get("/api/cluster/stats").orThrow();
+        JsonNode s = remote.api(local).get("/api/cluster/stats").orThrow();
         System.out.print(local.json ? s.toPrettyString() + "\n" : text(s));
         return 0;
     }
@@ -68,7 +73,8 @@ final class StatsCommand implements Callable<Integer> {
         return parts.isEmpty() ? "-" : String.join(", ", parts);
     }
 
-    private static String percent(JsonNode fraction) {
+    /** A 0..1 fraction as a whole percentage; "-" when it is not a number (not reported). */
+    static String percent(JsonNode fraction) {
         return fraction.isNumber() ? Math.round(fraction.asDouble() * 100) + "%" : "-";
     }
 }

@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Reads a local node's HTTP API; an unreachable or unready node is an empty answer, not an error. Thread-safe. */
+/**
+ * Reads a node's HTTP API; an unreachable or unready node is an empty answer, not an error. With
+ * a token, every request carries {@code Authorization: Bearer TOKEN}. Thread-safe.
+ */
 public final class NodeClient {
 
     /** Per request: a local node answers in milliseconds; a hung one must not stall status. */
@@ -22,12 +25,28 @@ public final class NodeClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private final String host;
+    private final String token; // null: no Authorization header
 
     /** A node's answer: its status code and JSON body (null when the body is not JSON). */
     public record Answer(int status, JsonNode body) {}
 
+    /** A client of the nodes on {@code host}, without a token. */
     public NodeClient(String host) {
+        this(host, null);
+    }
+
+    /**
+     * A client of the nodes on {@code host} that sends {@code token} (null: none) as a bearer token
+     * ({@link ApiToken} checks that it can go in a header).
+     */
+    public NodeClient(String host, String token) {
         this.host = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        this.token = token;
+    }
+
+    /** The base URI of the node on this client's host at {@code port}: {@code http://host:port}. */
+    public URI base(int port) {
+        return URI.create("http://" + host + ":" + port);
     }
 
     /** The JSON body of a 200 answer to GET {@code path}. */
@@ -59,10 +78,15 @@ public final class NodeClient {
      */
     public Optional<Raw> exchange(int port, String method, String path, byte[] body, String contentType,
                                   Duration timeout) {
+        return exchange(base(port), method, path, body, contentType, timeout);
+    }
+
+    /** As {@link #exchange(int, String, String, byte[], String, Duration)}, with the node at {@code base}. */
+    public Optional<Raw> exchange(URI base, String method, String path, byte[] body, String contentType,
+                                  Duration timeout) {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofByteArray(body);
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
-                .timeout(timeout).method(method, publisher);
+        HttpRequest.Builder request = request(base, path).timeout(timeout).method(method, publisher);
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
@@ -83,6 +107,22 @@ public final class NodeClient {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
+    }
+
+    /** A request to {@code base + path}, with the token when there is one. */
+    HttpRequest.Builder request(URI base, String path) {
+        String b = base.toString();
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create((b.endsWith("/") ? b.substring(0, b.length() - 1) : b)
+                + path));
+        if (token != null) {
+            r.header("Authorization", "Bearer " + token);
+        }
+        return r;
+    }
+
+    /** The JDK client this one sends with (keep-alive connections, shared by every request). */
+    HttpClient http() {
+        return http;
     }
 
     /** The body as JSON; null when it is not JSON. */
