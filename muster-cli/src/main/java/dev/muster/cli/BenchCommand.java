@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
         description = "Measure an in-JVM cluster on loopback: convergence, crash detection, heap per node."
                 + " 'bench startup' measures a local cluster of node processes instead.",
         subcommands = {BenchStartupCommand.class, BenchControlCommand.class, BenchAgentsCommand.class,
-                BenchRpcCommand.class, BenchDiffusionCommand.class})
+                BenchRpcCommand.class, BenchDiffusionCommand.class, BenchApiCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     /** Nodes started at once after the seed: joins overlap, as in a real roll-out. */
