@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code muster agents run|ls|stop|migrate}: the cluster's agents, through the REST API of the
- * first running node of the local cluster ({@code /api/cluster/agents}). Arguments are checked
+ * node at --url, or the first running node of the local cluster ({@code /api/cluster/agents}). Arguments are checked
  * against the same rules the control plane applies before anything is sent: a bad one prints
  * the rule and exits 2, as does a request the node refuses as malformed (400); a refused or
  * failed request (unknown agent, id taken, no quorum) exits 1.

@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code muster balance STRATEGY}: switches the cluster's balancing strategy through the control
- * plane ({@code POST /api/cluster/balance} on the first running node of the local cluster); every
+ * plane ({@code POST /api/cluster/balance} on the node at --url, or the first running node of the local cluster); every
  * node places by it from the next placement on. An unknown strategy exits 2 before anything is sent.
  */
 @Command(name = "balance", mixinStandardHelpOptions = true,

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code muster call SERVICE [DATA]}: one call through the first running node of the local
+ * {@code muster call SERVICE [DATA]}: one call through the node at --url, or the first running node of the local
  * cluster ({@code POST /api/cluster/services/SERVICE/call}), printing the reply payload. A bad
  * argument, a payload the handler refused as malformed (400) or one too large (413) exits 2;
  * any other failure (no instance, timeout, the handler threw, overloaded) prints the node's

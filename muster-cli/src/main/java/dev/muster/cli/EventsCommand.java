@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.muster.local.EventStream;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -21,17 +20,14 @@ import picocli.CommandLine.Option;
  * {@code muster events}: the cluster's events as a node streams them ({@code GET
  * /api/cluster/events}, server-sent events), one line each: time, type, summary; {@code --json}
  * prints each event's data as one JSON object a line, with its {@code id}. Without
- * {@code --follow} it prints what the node sends at once (its buffered events) and exits; with
- * it, it streams until Ctrl-C and reconnects (resuming after the last id) or fails over to
+ * {@code --follow} it prints the events the node still holds (its bounded buffer) and exits; with
+ * it, it prints those and then streams until Ctrl-C and reconnects (resuming after the last id) or fails over to
  * another running node of the local cluster when the node drops. Connection notices go to
  * stderr. Confined to the command's thread (the stream reads on a virtual thread of its own).
  */
 @Command(name = "events", mixinStandardHelpOptions = true,
         description = "Print the cluster's events (member, leader, strategy, status, assignment, service); --follow streams.")
 final class EventsCommand implements Callable<Integer> {
-
-    /** Not following: the stream is over once the node has sent nothing for this long. */
-    static final Duration QUIET = Duration.ofMillis(750);
 
     /** An event's time, UTC to the millisecond: always 24 characters, so the columns line up. */
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
@@ -62,7 +58,7 @@ final class EventsCommand implements Callable<Integer> {
         }
         EventStream stream = new EventStream(remote.api(local), filter, since);
         PrintStream out = System.out;
-        stream.run(follow, QUIET, e -> {
+        stream.run(follow, e -> {
             out.println(local.json ? json(e) : line(e));
             out.flush();
         }, notice -> System.err.println("muster: " + notice));

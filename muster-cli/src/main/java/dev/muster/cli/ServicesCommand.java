@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code muster services [NAME]}: the services of the local cluster and their instances, as the
- * first running node sees them ({@code GET /api/cluster/services}, or {@code /services/NAME}); a
+ * first running node (or the node at --url) sees them ({@code GET /api/cluster/services}, or {@code /services/NAME}); a
  * service nobody offers exits 1.
  */
 @Command(name = "services", mixinStandardHelpOptions = true,

@@ -24,9 +24,6 @@ public record ApiToken(String value, String source) {
     public static final String ENV = "MUSTER_TOKEN";
     /** The file in a cluster directory that holds its token. */
     public static final String FILE = "token";
-    /** Longest token accepted: a token is a few dozen characters; a longer one is a wrong file. */
-    static final int MAX_CHARS = 1024;
-
     /** No token: requests carry no Authorization header. */
     public static final ApiToken NONE = new ApiToken(null, "none");
 
@@ -40,8 +37,8 @@ public record ApiToken(String value, String source) {
      * The token to send: {@code option} when given, else {@code env} (the variable's value) when not
      * blank, else the first line of {@code clusterDir/token} when that file exists, else none.
      *
-     * @throws IllegalArgumentException naming the source when the token found is empty or cannot
-     *     be sent in a header
+     * @throws IllegalArgumentException naming the source when the token found breaks the nodes'
+     *     rule for tokens ({@link dev.muster.HttpConfig#tokenProblem}), so no node could accept it
      * @throws UncheckedIOException when the token file exists but cannot be read
      */
     public static ApiToken resolve(String option, String env, Path clusterDir) {
@@ -64,14 +61,11 @@ public record ApiToken(String value, String source) {
         return new ApiToken(text.lines().findFirst().orElse("").strip(), file.toString());
     }
 
+    /** The nodes' own rule (16 to 256 of A-Z, a-z, 0-9, '-', '_', '.', '~'), naming the source, never the value. */
     private static void check(String value, String source) {
-        String rule = value.isEmpty() ? "is empty" : value.length() > MAX_CHARS ? "is longer than " + MAX_CHARS
-                + " characters" : value.chars().allMatch(c -> c > 0x20 && c < 0x7f) ? null
-                : "holds a space or a character other than printable ASCII";
-        if (rule != null) {
-            throw new IllegalArgumentException("the token from " + source + " " + rule + "; a token is one word of"
-                    + " printable ASCII");
-        }
+        dev.muster.HttpConfig.tokenProblem("the token from " + source, value).ifPresent(p -> {
+            throw new IllegalArgumentException(p);
+        });
     }
 
     /** Where the token came from, for an error message: "the token sent came from --token", "no token was sent". */

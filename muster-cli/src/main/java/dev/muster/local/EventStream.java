@@ -23,9 +23,9 @@ import java.util.function.Consumer;
  * node's {@code : keepalive}), and remembers the last id. Following, it reconnects when the
  * stream ends or goes silent, sending {@code Last-Event-ID} so the node resumes after the last
  * event seen, trying the API's nodes in order (a local cluster's other running nodes; their ids
- * are theirs, so a node that does not know the id answers with a {@code reset} event). Not
- * following, it prints what the node sends at once (the buffered events) and ends when the
- * stream has been quiet for a moment.
+ * are theirs, so a node that does not know the id answers with a {@code reset} event). A new
+ * stream starts with the events the node still holds. Not following, it asks for
+ * {@code ?follow=false}, so the node ends the stream once it has sent those.
  *
  * <p>Not thread-safe: one {@link #run} at a time; each connection's lines are read on a virtual
  * thread of its own and handed over through a bounded queue.
@@ -42,8 +42,8 @@ public final class EventStream {
     private static final int QUEUE_LINES = 4096;
     /** Longest event (all its data lines): a node's events are a few hundred bytes. */
     static final int MAX_EVENT_CHARS = 1 << 20;
-    /** Not following, the longest read: a busy cluster's events never go quiet, but a snapshot must end. */
-    static final Duration SNAPSHOT_LIMIT = Duration.ofSeconds(10);
+    /** Not following, the longest read: the node ends a snapshot by itself; this bounds a node that does not. */
+    static final Duration SNAPSHOT_LIMIT = Duration.ofSeconds(30);
     private static final String END = new String("end of stream"); // compared by identity
 
     /**
@@ -140,20 +140,20 @@ public final class EventStream {
 
     /**
      * Hands each event to {@code sink}, and what happens to the connection to {@code notices}. Not
-     * following, returns once a stream was read and then stayed quiet for {@code quiet} (or after
+     * following, returns once the node has ended the stream of the events it holds (or after
      * {@link #SNAPSHOT_LIMIT}). Following, returns only when the thread is interrupted.
      *
      * @throws IllegalStateException when no node accepts the stream ({@link #RECONNECT_LIMIT} when
      *     following), or a node refuses it (a 4xx/5xx answer other than 401, with its detail)
      * @throws ClusterApi.Unauthorized on a 401
      */
-    public void run(boolean follow, Duration quiet, Consumer<Event> sink, Consumer<String> notices) {
+    public void run(boolean follow, Consumer<Event> sink, Consumer<String> notices) {
         long giveUpAt = System.nanoTime() + RECONNECT_LIMIT.toNanos();
         boolean first = true;
         while (!Thread.currentThread().isInterrupted()) {
             boolean read = false;
             for (ClusterApi.Endpoint e : api.endpoints()) {
-                Optional<InputStream> body = open(e);
+                Optional<InputStream> body = open(e, follow);
                 if (body.isEmpty()) {
                     continue;
                 }
@@ -162,7 +162,7 @@ public final class EventStream {
                 }
                 first = false;
                 read = true;
-                boolean ended = pump(body.get(), follow ? SILENCE_LIMIT : quiet,
+                boolean ended = pump(body.get(), SILENCE_LIMIT,
                         follow ? Long.MAX_VALUE : System.nanoTime() + SNAPSHOT_LIMIT.toNanos(), sink);
                 if (!follow) {
                     return;
@@ -188,8 +188,8 @@ public final class EventStream {
     }
 
     /** The stream's body from {@code e}; empty when it cannot be reached. */
-    private Optional<InputStream> open(ClusterApi.Endpoint e) {
-        String path = "/api/cluster/events" + (types == null ? "" : "?types=" + URLEncoder.encode(types,
+    private Optional<InputStream> open(ClusterApi.Endpoint e, boolean follow) {
+        String path = "/api/cluster/events?follow=" + follow + (types == null ? "" : "&types=" + URLEncoder.encode(types,
                 StandardCharsets.UTF_8));
         HttpRequest.Builder request = api.client().request(e.base(), path).timeout(Duration.ofSeconds(10))
                 .header("Accept", "text/event-stream").GET();

@@ -70,8 +70,8 @@ class ApiClientCommandTest {
         "events --types reset | --types: 'reset' is not an event type",
         "events --types , | --types: '' is not an event type",
         "events --since a\tb | --since: 'a\tb' is no event id",
-        "stats --token= | the token from --token is empty",
-        "agents ls --token a\tb | the token from --token holds a space",
+        "stats --token= | the token from --token: a token of 0 characters; it must have 16 to 256",
+        "agents ls --token 0123456789abcdef\tb | the token from --token: the token has a character that is not allowed at position 17",
         "content ls --url http://127.0.0.1:1 --node 2 | --node 2 picks a node of the local cluster; with --url",
         "inject --content x --url http://127.0.0.1:1 --node 1 | --node 1 picks a node of the local cluster"})
     void badArgumentsAreOneClearErrorWithExitCode2(String args, String message) {
@@ -81,16 +81,16 @@ class ApiClientCommandTest {
     @Test
     void theTokenComesFromTheOptionElseTheVariableElseTheClusterDirectory() throws IOException {
         assertThat(ApiToken.resolve(null, null, dir)).isEqualTo(ApiToken.NONE);
-        Files.writeString(dir.resolve("token"), "  s3cret-from-file  \nsecond line ignored\n");
-        assertThat(ApiToken.resolve(null, null, dir)).isEqualTo(new ApiToken("s3cret-from-file",
+        Files.writeString(dir.resolve("token"), "  s3cret-from-the-file  \nsecond line ignored\n");
+        assertThat(ApiToken.resolve(null, null, dir)).isEqualTo(new ApiToken("s3cret-from-the-file",
                 dir.resolve("token").toString()));
-        assertThat(ApiToken.resolve(null, " from-env ", dir)).isEqualTo(new ApiToken("from-env", "MUSTER_TOKEN"));
+        assertThat(ApiToken.resolve(null, " from-the-environment ", dir)).isEqualTo(new ApiToken("from-the-environment", "MUSTER_TOKEN"));
         assertThat(ApiToken.resolve(null, "  ", dir).source()).as("a blank variable counts as unset")
                 .isEqualTo(dir.resolve("token").toString());
-        assertThat(ApiToken.resolve("from-option", "from-env", dir)).isEqualTo(new ApiToken("from-option", "--token"));
+        assertThat(ApiToken.resolve("from-the-option-0123", "from-the-environment", dir)).isEqualTo(new ApiToken("from-the-option-0123", "--token"));
         Files.writeString(dir.resolve("token"), "\n");
         assertThatThrownBy(() -> ApiToken.resolve(null, null, dir)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("the token from " + dir.resolve("token") + " is empty");
+                .hasMessageContaining("the token from " + dir.resolve("token") + ": a token of 0 characters");
     }
 
     @Test
@@ -108,18 +108,18 @@ class ApiClientCommandTest {
             answer(x, 401, "application/json", "{\"error\":\"unauthorized\",\"detail\":\"a valid token is required\"}");
         });
         String url = "http://127.0.0.1:" + fake.getAddress().getPort();
-        AgentsCommandTest.Run r = run(List.of("nodes", "--url", url, "--token", "wrong", "--dir", dir.toString()));
+        AgentsCommandTest.Run r = run(List.of("nodes", "--url", url, "--token", "wrong-token-0123456789", "--dir", dir.toString()));
         assertThat(r.code()).as(r.err()).isEqualTo(1);
         assertThat(r.err()).contains("unauthorized: 127.0.0.1:" + fake.getAddress().getPort() + " refused the request"
                 + " (401: a valid token is required); the token sent came from --token. Pass the cluster's token with"
                 + " --token TOKEN or the MUSTER_TOKEN variable");
-        assertThat(seen).containsExactly("Bearer wrong");
+        assertThat(seen).containsExactly("Bearer wrong-token-0123456789");
 
-        Files.writeString(dir.resolve("token"), "from-the-dir\n");
+        Files.writeString(dir.resolve("token"), "from-the-cluster-dir\n");
         AgentsCommandTest.Run byFile = run(List.of("leader", "--promote", "node-2", "--url", url, "--dir", dir.toString()));
         assertThat(byFile.code()).isEqualTo(1);
         assertThat(byFile.err()).contains("the token sent came from " + dir.resolve("token"));
-        assertThat(seen).last().isEqualTo("Bearer from-the-dir");
+        assertThat(seen).last().isEqualTo("Bearer from-the-cluster-dir");
 
         AgentsCommandTest.Run events = run(List.of("events", "--url", url, "--dir", dir.toString()));
         assertThat(events.code()).as("the stream checks the token too: %s", events.err()).isEqualTo(1);
@@ -184,7 +184,8 @@ class ApiClientCommandTest {
 
     @Test
     void withoutFollowTheBufferedEventsArePrintedAndTheCommandEnds() throws IOException {
-        fake = serve(x -> {
+        List<String> queries = new CopyOnWriteArrayList<>();
+        fake = serve(x -> { // a node asked for follow=false ends the stream after what it holds
             x.getResponseHeaders().add("Content-Type", "text/event-stream");
             x.sendResponseHeaders(200, 0);
             try (OutputStream out = x.getResponseBody()) {
@@ -193,11 +194,8 @@ class ApiClientCommandTest {
                         + ": keepalive\n\n"
                         + sse("s1.2", "leader", "{\"seq\":2,\"at_ms\":2000,\"type\":\"leader\",\"leader\":\"node-1\","
                         + "\"term\":1,\"previous\":null}")).getBytes(StandardCharsets.UTF_8));
-                out.flush();
-                Thread.sleep(30_000); // a live stream stays open: the client must end by itself
-            } catch (InterruptedException | IOException e) {
-                // the client closed the stream, or the fake server stops
             }
+            queries.add(String.valueOf(x.getRequestURI().getQuery()));
         });
         String url = "http://127.0.0.1:" + fake.getAddress().getPort();
         AgentsCommandTest.Run r = run(List.of("events", "--url", url, "--dir", dir.toString()));
@@ -208,6 +206,7 @@ class ApiClientCommandTest {
         AgentsCommandTest.Run json = run(List.of("events", "--json", "--url", url, "--dir", dir.toString()));
         assertThat(json.out().split("\n")).hasSize(2);
         assertThat(JSON.readTree(json.out().split("\n")[1]).path("id").asText()).isEqualTo("s1.2");
+        assertThat(queries).containsOnly("follow=false");
     }
 
     @Test
@@ -234,7 +233,7 @@ class ApiClientCommandTest {
         EventStream stream = new EventStream(api, "status,leader", "s0.9");
         List<EventStream.Event> got = new CopyOnWriteArrayList<>();
         List<String> notices = new CopyOnWriteArrayList<>();
-        Thread follower = Thread.ofVirtual().start(() -> stream.run(true, Duration.ofSeconds(1), e -> {
+        Thread follower = Thread.ofVirtual().start(() -> stream.run(true, e -> {
             got.add(e);
             if (got.size() == 6) {
                 Thread.currentThread().interrupt(); // what Ctrl-C does to the command
@@ -245,7 +244,7 @@ class ApiClientCommandTest {
         assertThat(got).extracting(EventStream.Event::id).containsExactly("s1.1", "s1.2", "s1.3", "s1.4", "s1.5", "s1.6");
         assertThat(lastIds.subList(0, 3)).as("each reconnect resumes after the last id seen")
                 .containsExactly("s0.9", "s1.2", "s1.4");
-        assertThat(queries).first().isEqualTo("types=status,leader");
+        assertThat(queries).first().isEqualTo("follow=true&types=status,leader");
         assertThat(notices).anyMatch(n -> n.contains("closed the stream; reconnecting"))
                 .anyMatch(n -> n.contains("resuming after s1.2"));
     }

@@ -133,11 +133,11 @@ class ApiCommandsProcessTest {
 
     @Test
     void aWrongTokenIsRefusedWithWhereItCameFrom() {
-        AgentsCommandTest.Run r = muster("leader", "--promote", "node-1", "--token", "not-the-token");
+        AgentsCommandTest.Run r = muster("leader", "--promote", "node-1", "--token", "not-the-cluster-token-0123");
         assertThat(r.code()).as(r.err()).isEqualTo(1);
         assertThat(r.err()).contains("unauthorized").contains("401").contains("the token sent came from --token")
                 .contains("--token TOKEN or the MUSTER_TOKEN variable");
-        AgentsCommandTest.Run read = muster("nodes", "--token", "not-the-token");
+        AgentsCommandTest.Run read = muster("nodes", "--token", "not-the-cluster-token-0123");
         assertThat(read.code()).as("reads are open unless http.protect-reads: %s", read.err()).isZero();
     }
 }
