@@ -13,9 +13,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.awaitility.Awaitility;
+import dev.muster.local.ApiToken;
+import dev.muster.local.ClusterApi;
+import dev.muster.local.EventStream;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,8 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * token against one local cluster of three {@code muster serve} processes (three replicas),
  * started once for the class: through the local cluster's first running node and through
  * {@code --url} of another; a wrong token is refused with a 401 that names where it came from.
- * The processes are ended by {@link LocalCluster#clean}.
+ * Following the stream, a strategy switch shows up live, and when node-1 stops the stream goes on
+ * from another node (last, since it stops a node). The processes are ended by
+ * {@link LocalCluster#clean}.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ApiCommandsProcessTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -139,5 +149,33 @@ class ApiCommandsProcessTest {
                 .contains("--token TOKEN or the MUSTER_TOKEN variable");
         AgentsCommandTest.Run read = muster("nodes", "--token", "not-the-cluster-token-0123");
         assertThat(read.code()).as("reads are open unless http.protect-reads: %s", read.err()).isZero();
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void followingShowsLiveEventsAndFailsOverWhenTheNodeStops() throws Exception {
+        ClusterApi api = ClusterApi.of(cluster, ApiToken.resolve(null, null, dir));
+        EventStream stream = new EventStream(api, "strategy,member", null);
+        List<EventStream.Event> got = new CopyOnWriteArrayList<>();
+        List<String> notices = new CopyOnWriteArrayList<>();
+        Thread follower = Thread.ofVirtual().start(() -> stream.run(true, got::add, notices::add));
+        try {
+            for (String strategy : List.of("least-agents", "round-robin")) {
+                AgentsCommandTest.Run r = muster("balance", strategy);
+                assertThat(r.code()).as(r.err()).isZero();
+                Awaitility.await("a live strategy event: " + strategy).atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
+                        .until(() -> got.stream().anyMatch(e -> e.type().equals("strategy")
+                                && e.data().path("strategy").asText().equals(strategy)));
+            }
+            assertThat(cluster.stop(1)).isTrue();
+            Awaitility.await("the follower reconnects to another node").atMost(TIMEOUT)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> notices.stream().anyMatch(n -> n.startsWith("connected to node-2")));
+            assertThat(follower.isAlive()).as("still following").isTrue();
+        } finally {
+            follower.interrupt();
+            follower.join(Duration.ofSeconds(10));
+        }
+        assertThat(follower.isAlive()).as("the follower stops once interrupted").isFalse();
     }
 }
