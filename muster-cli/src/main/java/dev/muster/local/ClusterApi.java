@@ -83,8 +83,7 @@ public final class ClusterApi {
 
     /** The API of {@code cluster}'s running nodes, without a token. */
     ClusterApi(LocalCluster cluster, NodeClient client) {
-        this(() -> running(cluster, client), client, ApiToken.NONE, "no node of the cluster in " + cluster.directory()
-                + " answers on its HTTP port; is it running? see 'muster status', or start it with 'muster start'");
+        this(() -> running(cluster, client), client, ApiToken.NONE, unreachable(cluster));
     }
 
     private ClusterApi(Supplier<List<Endpoint>> endpoints, NodeClient client, ApiToken token, String unreachable) {
@@ -97,9 +96,12 @@ public final class ClusterApi {
     /** The API of {@code cluster}'s running nodes, the first that answers, sending {@code token}. */
     public static ClusterApi of(LocalCluster cluster, ApiToken token) {
         NodeClient client = new NodeClient(cluster.bindHost(), token.value());
-        return new ClusterApi(() -> running(cluster, client), client, token, "no node of the cluster in "
-                + cluster.directory() + " answers on its HTTP port; is it running? see 'muster status', or start it"
-                + " with 'muster start'");
+        return new ClusterApi(() -> running(cluster, client), client, token, unreachable(cluster));
+    }
+
+    private static String unreachable(LocalCluster cluster) {
+        return "no node of the cluster in " + cluster.directory() + " answers on its HTTP port; is it running? see"
+                + " 'muster status', or start it with 'muster start'";
     }
 
     /**
