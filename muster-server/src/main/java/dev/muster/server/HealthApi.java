@@ -102,8 +102,8 @@ final class HealthApi {
                     + " its probes are slowed down)");
         }
         ObjectNode n = JSON.createObjectNode();
-        if (control != null) {
-            ClusterHealth h = control.health();
+        ClusterHealth h = control == null ? null : control.health();
+        if (h != null) {
             if (h.leader().isEmpty()) {
                 unhealthy = true;
                 reasons.add(0, "the control plane has no leader: cluster state cannot change");
@@ -115,23 +115,20 @@ final class HealthApi {
                 reasons.add((h.replicas().size() - h.aliveReplicas()) + " of " + h.replicas().size()
                         + " replicas are down");
             }
-            n.put("status", status(unhealthy, reasons));
-            n.set("reasons", strings(reasons));
-            n.put("formed", info.formed());
-            members(n.putObject("members"), counts);
-            ControlApi.putLeader(n, h.leader().orElse(null));
-            n.put("quorum", h.healthy());
-            n.set("replicas", strings(h.replicas()));
-            n.put("alive_replicas", h.aliveReplicas());
-        } else {
-            n.put("status", status(unhealthy, reasons));
-            n.set("reasons", strings(reasons));
-            n.put("formed", info.formed());
-            members(n.putObject("members"), counts);
-            ControlApi.putLeader(n, null);
+        }
+        n.put("status", status(unhealthy, reasons));
+        n.set("reasons", strings(reasons));
+        n.put("formed", info.formed());
+        members(n.putObject("members"), counts);
+        ControlApi.putLeader(n, h == null ? null : h.leader().orElse(null));
+        if (h == null) {
             n.putNull("quorum");
             n.putArray("replicas");
             n.putNull("alive_replicas");
+        } else {
+            n.put("quorum", h.healthy());
+            n.set("replicas", strings(h.replicas()));
+            n.put("alive_replicas", h.aliveReplicas());
         }
         n.putObject("local").put("name", info.self().name()).put("state", self.jsonName()).put("awareness", awareness);
         n.set("hot", hot);
