@@ -66,8 +66,12 @@ public final class EmbeddedHost {
     private final HealthReporter reporter = HealthReporter.start(HealthReporter.Scope.JVM,
             HealthReporter.DEFAULT_INTERVAL);
 
+    /** The cluster's token, read once: every node of this host serves its HTTP API with it. */
+    private final String token;
+
     public EmbeddedHost(Path root) {
         this.dir = new ClusterDir(root);
+        this.token = dir.ensureToken();
     }
 
     /** Runs until no node is left for this host. */
@@ -159,7 +163,7 @@ public final class EmbeddedHost {
             agents = AgentRuntime.start(c, control, AgentTypes.builtIn(), dir.dataDir(i).resolve("agents"));
             try {
                 http = NodeServer.start(c, control, agents, layout.bindHost(), layout.httpPort(i),
-                        new NodeServer.Options(dir.ensureToken(), false, dev.muster.HttpConfig.DEFAULTS.eventsBuffer()));
+                        new NodeServer.Options(token, false, dev.muster.HttpConfig.DEFAULTS.eventsBuffer()));
             } catch (RuntimeException e) {
                 agents.close();
                 control.close();
