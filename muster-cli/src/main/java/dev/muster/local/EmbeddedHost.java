@@ -140,16 +140,28 @@ public final class EmbeddedHost {
             stopNode(r, true);
         } else if (r == null && wanted && !starting.containsKey(i)) {
             deleteQuietly(kill);
-            starting.put(i, Thread.ofVirtual().name("muster-start-node-" + i).start(() -> startNode(layout, i)));
+            java.util.List<dev.muster.Address> seeds = seeds(layout, i);
+            starting.put(i, Thread.ofVirtual().name("muster-start-node-" + i).start(() -> startNode(layout, i, seeds)));
         }
     }
 
-    private void startNode(ClusterDir.Layout layout, int i) {
+    /** The layout's seeds; node-1 (which founds the cluster with none) rejoins through up to three running nodes. */
+    private java.util.List<dev.muster.Address> seeds(ClusterDir.Layout layout, int i) {
+        java.util.List<dev.muster.Address> seeds = layout.seeds(i);
+        if (!seeds.isEmpty()) {
+            return seeds;
+        }
+        return running.keySet().stream().filter(k -> k != i).sorted().limit(3)
+                .map(k -> new dev.muster.Address(layout.bindHost(), layout.gossipPort(k))).toList();
+    }
+
+    private void startNode(ClusterDir.Layout layout, int i, java.util.List<dev.muster.Address> seeds) {
         try {
             Cluster c = Cluster.start(ClusterConfig.builder().clusterName(layout.name()).nodeName("node-" + i)
                     .nodeIndex(i).clusterSize(layout.size()).bindHost(layout.bindHost()).port(layout.gossipPort(i))
-                    .httpPort(layout.httpPort(i)).seeds(layout.seeds(i))
-                    .content(dev.muster.ContentConfig.DEFAULTS.withDir(dir.dataDir(i).resolve("content"))).build());
+                    .httpPort(layout.httpPort(i)).seeds(seeds)
+                    .content(dev.muster.ContentConfig.DEFAULTS.withDir(dir.dataDir(i).resolve("content")))
+                    .faultInjection(true).build()); // local clusters always take chaos and scenario faults
             c.services().register(dev.muster.examples.wordcount.MapService.SERVICE, new dev.muster.examples.wordcount.MapService());
             ControlPlane control;
             AgentRuntime agents;

@@ -337,8 +337,9 @@ public final class LocalCluster {
                 "--name", name(index), "--cluster", layout.name(), "--bind", layout.bindHost(),
                 "--port", Integer.toString(gossipPort(index)), "--http-port", Integer.toString(httpPort(index)),
                 "--size", Integer.toString(layout.size()), "--lease", dir.pidFile(index).toString(),
-                "--data-dir", dir.dataDir(index).toString(), "--token-file", dir.tokenFile().toString()));
-        List<String> seeds = layout.seeds(index).stream().map(dev.muster.Address::toString).toList();
+                "--data-dir", dir.dataDir(index).toString(), "--token-file", dir.tokenFile().toString(),
+                "--faults"));
+        List<String> seeds = seeds(index).stream().map(dev.muster.Address::toString).toList();
         if (!seeds.isEmpty()) {
             cmd.add("--join");
             cmd.add(String.join(",", seeds));
@@ -346,6 +347,25 @@ public final class LocalCluster {
         Process p = startDetached(cmd, dir.logFile(index));
         dir.writePid(index, p.pid());
         return p;
+    }
+
+    /**
+     * The seeds node {@code index} joins through: the layout's, except that node-1, which founds the
+     * cluster with none, rejoins through up to three running nodes when it starts again (else a
+     * restarted node-1 would stay a cluster of one).
+     */
+    private List<dev.muster.Address> seeds(int index) {
+        List<dev.muster.Address> seeds = layout.seeds(index);
+        if (!seeds.isEmpty()) {
+            return seeds;
+        }
+        List<dev.muster.Address> running = new ArrayList<>();
+        for (int i = 1; i <= layout.size() && running.size() < 3; i++) {
+            if (i != index && isRunning(i)) {
+                running.add(new dev.muster.Address(layout.bindHost(), gossipPort(i)));
+            }
+        }
+        return running;
     }
 
     private void awaitReady(int index, ProcessHandle p, long deadlineNanos) {
