@@ -2,7 +2,6 @@ package dev.muster.cli;
 
 import dev.muster.local.LocalCluster;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -20,19 +19,9 @@ final class LocalOptions {
         return LocalCluster.open(dir, nodeJvmOptions(dir));
     }
 
-    /**
-     * JVM flags of a node process, tuned for a fast start and a small footprint on a small
-     * machine (measured in docs/benchmarks.md): serial GC, C1 only, a small heap, code cache and
-     * metaspace, small thread stacks, no perf-data file. LocalCluster adds a class-data sharing
-     * archive.
-     */
+    /** The flags of a node process: {@link NodeJvmOptions#defaults()}. */
     static List<String> nodeJvmOptions(Path dir) {
-        List<String> opts = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                "-Xms16m", "-Xmx64m", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-XX:-UsePerfData"));
-        if (Runtime.version().feature() >= 23) {
-            opts.add("--sun-misc-unsafe-memory-access=allow"); // Netty; the flag exists from JDK 23 on
-        }
-        return opts;
+        return dev.muster.local.NodeJvmOptions.defaults();
     }
 
     /** An integer from the environment, or the default; a bad value names the variable. */

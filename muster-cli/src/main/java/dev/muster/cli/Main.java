@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
                 RestartCommand.class, LogsCommand.class, CleanCommand.class, AgentsCommand.class, BalanceCommand.class,
                 StatsCommand.class, ServicesCommand.class, CallCommand.class, InjectCommand.class, ContentCommand.class,
                 WordCountCommand.class, ServeCommand.class, BenchCommand.class,
-                SimCommand.class, CompletionCommand.class, HostCommand.class, ExampleCommand.class,
+                SimCommand.class, ScenarioCommand.class, CompletionCommand.class, HostCommand.class, ExampleCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -126,7 +126,7 @@ public final class NodeClient {
     }
 
     /** The body as JSON; null when it is not JSON. */
-    static JsonNode json(byte[] body) {
+    public static JsonNode json(byte[] body) {
         try {
             return JSON.readTree(body);
         } catch (IOException notJson) {
