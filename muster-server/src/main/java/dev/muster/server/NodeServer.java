@@ -123,9 +123,12 @@ public final class NodeServer implements AutoCloseable {
     private final EventLog events;
     private final EventFeed feed;
     private final MetricsApi metrics;
+    private final MemberListCache memberList;
 
-    private NodeServer(WebServer server, Registry registry, EventLog events, EventFeed feed, MetricsApi metrics) {
+    private NodeServer(WebServer server, Registry registry, EventLog events, EventFeed feed, MetricsApi metrics,
+                       MemberListCache memberList) {
         this.server = server;
+        this.memberList = memberList;
         this.registry = registry;
         this.events = events;
         this.feed = feed;
@@ -190,22 +193,24 @@ public final class NodeServer implements AutoCloseable {
         RegistryApi registrations = new RegistryApi(control, api, registry);
         EventFeed feed = null;
         MetricsApi metrics = null;
+        MemberListCache memberList = null;
         WebServer server;
         try {
+            memberList = new MemberListCache(cluster, control);
             feed = new EventFeed(events, cluster, control);
             metrics = new MetricsApi(cluster, control, runtime);
             MetricsApi m = metrics;
-            server = build(cluster, control, host, port, r -> r
+            server = build(cluster, control, memberList, host, port, r -> r
                     .addFilter(new AccessFilter(options.token(), options.protectReads()))
                     .update(api::routes).update(faults::routes)
                     .update(stats::routes).update(health::routes).update(agents::routes).update(services::routes)
                     .update(content::routes).update(registrations::routes).update(stream::routes)
                     .update(m::routes).update(new OpenApiDoc()::routes).update(new DashboardPage()::routes));
         } catch (RuntimeException e) {
-            closeAll(feed, metrics, registry);
+            closeAll(feed, metrics, registry, memberList);
             throw e;
         }
-        return new NodeServer(server, registry, events, feed, metrics);
+        return new NodeServer(server, registry, events, feed, metrics, memberList);
     }
 
     private static void closeAll(AutoCloseable... parts) {
@@ -229,7 +234,7 @@ public final class NodeServer implements AutoCloseable {
         }
     }
 
-    private static WebServer build(Cluster cluster, ControlPlane control, String host, int port,
+    private static WebServer build(Cluster cluster, ControlPlane control, MemberListCache memberList, String host, int port,
                                    java.util.function.Consumer<io.helidon.webserver.http.HttpRouting.Builder> apis) {
         return WebServer.builder()
                 .host(host)
@@ -246,9 +251,15 @@ public final class NodeServer implements AutoCloseable {
                             boolean ready = s == MemberState.ALIVE;
                             json(res, ready ? 200 : 503, status(ready ? "ready" : s.jsonName()));
                         })
-                        .get("/api/cluster/nodes", (req, res) -> answer(res, () -> nodes(cluster, control,
-                                NodeQuery.of(req.query().first("filter").orElse(null),
-                                        req.query().first("service").orElse(null)))))
+                        .get("/api/cluster/nodes", (req, res) -> {
+                            String filter = req.query().first("filter").orElse(null);
+                            String service = req.query().first("service").orElse(null);
+                            if (filter == null && service == null) {
+                                cached(res, memberList); // the common poll: served from bytes, see MemberListCache
+                            } else {
+                                answer(res, () -> nodes(cluster, control, NodeQuery.of(filter, service)));
+                            }
+                        })
                         .get("/api/cluster/nodes/{id}", (req, res) -> answer(res, () -> node(cluster, control,
                                 req.path().pathParameters().get("id"))))
                         .get("/api/cluster/info", (req, res) -> answer(res, () -> info(cluster, control)));
@@ -424,6 +435,20 @@ public final class NodeServer implements AutoCloseable {
         }
     }
 
+    /** The unfiltered member list from {@code cache}; 503 once the node stopped. */
+    private static void cached(ServerResponse res, MemberListCache cache) {
+        byte[] body;
+        try {
+            body = cache.body();
+        } catch (IllegalStateException closed) {
+            json(res, 503, error("node stopped", closed.getMessage()));
+            return;
+        }
+        res.status(200);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(body);
+    }
+
     private static void json(ServerResponse res, int status, Object body) {
         try {
             res.status(status);
@@ -444,7 +469,7 @@ public final class NodeServer implements AutoCloseable {
         try {
             server.stop();
         } finally {
-            closeAll(feed, registry, metrics);
+            closeAll(feed, registry, metrics, memberList);
         }
     }
 }
