@@ -110,8 +110,15 @@ public final class ScenarioRun {
                     madeDir = true;
                 }
                 int base = settings.basePort() != null ? settings.basePort() : freeBase(size);
-                cluster = LocalCluster.create(dir, "scenario-" + parsed.name(), size, mode, "127.0.0.1", base,
-                        base + HTTP_OFFSET, PORT_SPACING, NodeJvmOptions.defaults());
+                try {
+                    cluster = LocalCluster.create(dir, "scenario-" + parsed.name(), size, mode, "127.0.0.1", base,
+                            base + HTTP_OFFSET, PORT_SPACING, NodeJvmOptions.defaults());
+                } catch (RuntimeException e) {
+                    if (madeDir) {
+                        delete(dir);
+                    }
+                    throw e;
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make a directory for the scenario's cluster", e);
