@@ -83,6 +83,11 @@ public interface ClusterDriver extends AutoCloseable {
     /** The time this driver counts in: virtual for the simulator, wall-clock otherwise. */
     long nowNanos();
 
+    /** What a failure report should add about where the nodes run (processes, ports); empty by default. */
+    default String details() {
+        return "";
+    }
+
     /** Multiplies every "within" of the suite: real sockets on a shared host get more room. */
     double slack();
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@link TestCluster} parameter.
  *
  * <pre>{@code
- * @ClusterTest(sizes = {3, 5}, modes = {Mode.EMBEDDED, Mode.SIMULATED})
+ * @ClusterTest(sizes = {3, 5}, modes = {Mode.EMBEDDED, Mode.PROCESS, Mode.SIMULATED})
  * void aCrashedNodeIsDeclaredDead(TestCluster cluster) {
  *     cluster.kill(2);
  *     assertThat(cluster.await(Duration.ofSeconds(30),
@@ -31,6 +31,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *       stderr); {@link #seed()} or the system property {@code muster.test.seed} replays a
  *       simulated run exactly.
  *   <li>Embedded nodes bind 127.0.0.1 on ports the OS picks, so tests can run in parallel.
+ *       Process nodes bind 127.0.0.1 on a block of ports below 32768 that the starting JVM holds
+ *       a lock on while the cluster runs (system property {@code muster.test.ports}, default
+ *       {@code 20000-32767}, narrows the range), so parallel tests and JVMs do not collide.
+ *   <li>Process nodes end with the test: at its end, and by themselves when the test JVM dies.
+ *   <li>{@link TestCluster} works the same in every mode; the low-level {@link ClusterDriver}
+ *       listeners and {@link TestNode#cluster()} exist only where the nodes run in this JVM.
  * </ul>
  */
 @Target({ElementType.METHOD, ElementType.ANNOTATION_TYPE})
@@ -45,7 +51,15 @@ public @interface ClusterTest {
         /** One {@code Cluster} per node in the test JVM over real loopback sockets; wall-clock time. */
         EMBEDDED,
         /** The deterministic simulator: virtual time and network, replayable from the seed. */
-        SIMULATED
+        SIMULATED,
+        /**
+         * One process per node ({@code muster serve}, with fault injection on) over real loopback
+         * sockets; wall-clock time. Kill is SIGKILL, leave is SIGTERM, partitions are black holes
+         * set through each node's {@code /api/faults}. Needs a
+         * {@link dev.muster.testkit.spi.ProcessClusters} provider on the test class path: the test
+         * dependency {@code dev.muster:muster-cli}.
+         */
+        PROCESS
     }
 
     /** The cluster size, when {@link #sizes()} is empty. */

@@ -1,10 +1,12 @@
 package dev.muster.testkit;
 
+import dev.muster.testkit.spi.ProcessClusters;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -30,6 +32,8 @@ final class ClusterTestExtension implements TestTemplateInvocationContextProvide
     /** Largest cluster a test may ask for in one JVM: the simulator goes far beyond, sockets do not. */
     static final int MAX_EMBEDDED_SIZE = 64;
     static final int MAX_SIMULATED_SIZE = 10_000;
+    /** A process node holds about 190 MB (docs/benchmarks.md): a few dozen fill a developer machine. */
+    static final int MAX_PROCESS_SIZE = 32;
 
     @Override
     public boolean supportsTestTemplate(ExtensionContext context) {
@@ -79,7 +83,11 @@ final class ClusterTestExtension implements TestTemplateInvocationContextProvide
     }
 
     private static void check(ClusterTest.Mode mode, int size) {
-        int max = mode == ClusterTest.Mode.SIMULATED ? MAX_SIMULATED_SIZE : MAX_EMBEDDED_SIZE;
+        int max = switch (mode) {
+            case SIMULATED -> MAX_SIMULATED_SIZE;
+            case PROCESS -> MAX_PROCESS_SIZE;
+            case EMBEDDED -> MAX_EMBEDDED_SIZE;
+        };
         if (size < 1 || size > max) {
             throw new IllegalArgumentException("@ClusterTest size " + size + " in mode " + mode + " must be between 1 and "
                     + max);
@@ -127,8 +135,11 @@ final class ClusterTestExtension implements TestTemplateInvocationContextProvide
         }
 
         private static Handle start(Run run) {
-            ClusterDriver driver = run.mode() == ClusterTest.Mode.SIMULATED ? new SimulatedDriver(run.seed())
-                    : new EmbeddedDriver();
+            ClusterDriver driver = switch (run.mode()) {
+                case SIMULATED -> new SimulatedDriver(run.seed());
+                case EMBEDDED -> new EmbeddedDriver();
+                case PROCESS -> processDriver();
+            };
             DriverCluster cluster;
             try {
                 cluster = new DriverCluster(run.mode(), run.seed(), driver, run.size());
@@ -145,6 +156,15 @@ final class ClusterTestExtension implements TestTemplateInvocationContextProvide
             }
             return new Handle(cluster);
         }
+    }
+
+    /** The driver of the first {@link ProcessClusters} provider on the class path. */
+    static ClusterDriver processDriver() {
+        return ServiceLoader.load(ProcessClusters.class, ClusterTestExtension.class.getClassLoader()).findFirst()
+                .map(ProcessClusters::driver)
+                .orElseThrow(() -> new ParameterResolutionException("@ClusterTest mode PROCESS needs a provider of "
+                        + ProcessClusters.class.getName() + " on the test class path, and there is none: add the test"
+                        + " dependency dev.muster:muster-cli, which runs each node as a 'muster serve' process"));
     }
 
     /** Closes the cluster when JUnit closes the invocation's store. */

@@ -193,7 +193,8 @@ final class DriverCluster implements TestCluster, AutoCloseable {
     /** Mode, size, seed and the fault schedule: what a failure report needs to replay the run. */
     String describe() {
         return "mode " + mode + ", size " + size() + ", seed " + seed
-                + (faults.isEmpty() ? ", no faults" : ", faults: " + String.join("; ", faults));
+                + (faults.isEmpty() ? ", no faults" : ", faults: " + String.join("; ", faults))
+                + (driver.details().isEmpty() ? "" : "; " + driver.details());
     }
 
     private void record(String fault) {

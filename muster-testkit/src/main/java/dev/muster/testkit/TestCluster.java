@@ -10,7 +10,9 @@ import java.util.function.BooleanSupplier;
  * their 1-based index as the CLI does, with faults on demand.
  *
  * <p>The same test source runs in every {@link ClusterTest.Mode}: {@code EMBEDDED} (nodes in this
- * JVM over real loopback sockets, wall-clock time) or {@code SIMULATED} (the deterministic
+ * JVM over real loopback sockets, wall-clock time), {@code PROCESS} (one {@code muster serve}
+ * process per node, wall-clock time, what a node sees read through its REST API) or
+ * {@code SIMULATED} (the deterministic
  * simulator, virtual time: {@link #await} and {@link #pass} move the clock, so a 30 s wait takes
  * milliseconds and replays exactly from {@link #seed()}). Every fault is written to
  * {@link #faults()}, which a failing test prints with the seed.

@@ -26,6 +26,6 @@ public interface TestNode {
     /** How many members this node sees alive, itself included. */
     int alive();
 
-    /** The node itself, in {@code EMBEDDED} mode; empty when simulated (there is no Cluster object). */
+    /** The node itself, in {@code EMBEDDED} mode; empty when simulated or in another process (no Cluster object here). */
     Optional<Cluster> cluster();
 }

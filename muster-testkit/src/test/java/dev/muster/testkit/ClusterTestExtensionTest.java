@@ -97,6 +97,25 @@ class ClusterTestExtensionTest {
         }
     }
 
+    /** PROCESS mode, in a module without a provider of process clusters (the testkit's own tests). */
+    static final class ProcessWithoutProvider {
+        @ClusterTest(size = 3, mode = Mode.PROCESS)
+        void neverRuns(TestCluster cluster) {
+            throw new AssertionError("PROCESS mode ran without a provider");
+        }
+    }
+
+    @Test
+    void processModeWithoutAProviderSaysWhichArtifactToAdd() {
+        Events tests = EngineTestKit.engine("junit-jupiter").selectors(selectMethod(ProcessWithoutProvider.class,
+                "neverRuns", TestCluster.class.getName())).execute().testEvents();
+        tests.assertStatistics(s -> s.failed(1));
+        Throwable failure = tests.failed().list().get(0).getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                .orElseThrow().getThrowable().orElseThrow();
+        assertThat(failure).hasMessageContaining("mode PROCESS").hasMessageContaining(
+                "dev.muster.testkit.spi.ProcessClusters").hasMessageContaining("dev.muster:muster-cli");
+    }
+
     @Test
     void sizesTimesModesGiveOneRunEach() {
         FourRuns.seen.clear();
