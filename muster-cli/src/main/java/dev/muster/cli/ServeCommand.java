@@ -113,6 +113,10 @@ final class ServeCommand implements Callable<Integer> {
             + " longer holds this process's pid: how nodes of 'muster start' end with their cluster directory.")
     Path lease;
 
+    @Option(names = "--exit-with-parent", paramLabel = "PID", hidden = true, description = "Stop (leaving gracefully)"
+            + " once process PID has exited: how the nodes of a test cluster end when the test JVM dies.")
+    Long exitWithParent;
+
     @Option(names = "--metadata", split = ",", paramLabel = "KEY=VALUE", description = "Metadata to publish.")
     Map<String, String> metadata;
 
@@ -233,6 +237,9 @@ final class ServeCommand implements Callable<Integer> {
             // Before anything slow: a node whose starter died before writing its pid must end by itself.
             watchLease(lease, stopped);
         }
+        if (exitWithParent != null) {
+            watchParent(exitWithParent);
+        }
         Cluster node = Cluster.start(config);
         // From here on SIGTERM leaves gracefully, whatever else start-up still does.
         AtomicReference<NodeServer> http = new AtomicReference<>();
@@ -350,6 +357,26 @@ final class ServeCommand implements Callable<Integer> {
         }, "muster-lease");
         watcher.setDaemon(true);
         watcher.start();
+    }
+
+    /**
+     * Exits (through the shutdown hook, so the node leaves) once process {@code pid} has exited, or
+     * at once when there is no such process: the JVM that started this node died before it could
+     * stop it. {@link ProcessHandle#onExit} polls for a process that is not our parent.
+     */
+    static void watchParent(long pid) {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("--exit-with-parent (" + pid + ") must be a process id, 1 or more");
+        }
+        java.util.Optional<ProcessHandle> parent = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        if (parent.isEmpty()) {
+            System.err.println("process " + pid + " (--exit-with-parent) is not running; leaving");
+            System.exit(0);
+        }
+        parent.get().onExit().thenRun(() -> {
+            System.err.println("process " + pid + " (--exit-with-parent) exited; leaving");
+            System.exit(0);
+        });
     }
 
     /** Closes the control plane, but gives up waiting after {@link #CONTROL_CLOSE_TIMEOUT}: the leave must go on. */

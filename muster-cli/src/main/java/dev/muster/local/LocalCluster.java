@@ -66,6 +66,8 @@ public final class LocalCluster {
     private ClusterDir.Layout layout;
     private final NodeClient client;
     private final List<String> jvmOptions;
+    /** Options every node this instance spawns gets besides its own, e.g. a test cluster's; none by default. */
+    private List<String> serveOptions = List.of();
 
     private LocalCluster(ClusterDir dir, ClusterDir.Layout layout, List<String> jvmOptions) {
         this.dir = dir;
@@ -133,6 +135,16 @@ public final class LocalCluster {
 
     public int size() {
         return layout.size();
+    }
+
+    /**
+     * Gives every node this instance spawns from now on these {@code muster serve} options too:
+     * how a test cluster makes its nodes end with the test JVM ({@code --exit-with-parent PID}),
+     * which {@code muster start} must not, since its CLI exits right after the start. Process mode only.
+     */
+    public LocalCluster withServeOptions(List<String> options) {
+        this.serveOptions = List.copyOf(options);
+        return this;
     }
 
     /** The cluster's REST API, through its first running node that answers. */
@@ -292,7 +304,9 @@ public final class LocalCluster {
         }
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(jvmOptions);
-        String classpath = System.getProperty(CLASSPATH_PROPERTY, System.getProperty("java.class.path"));
+        // under Maven Surefire java.class.path is a manifest-only booter jar; the test class path is the real one
+        String classpath = System.getProperty(CLASSPATH_PROPERTY, System.getProperty("surefire.test.class.path",
+                System.getProperty("java.class.path")));
         if (classpath.endsWith(".jar") && !classpath.contains(java.io.File.pathSeparator)) {
             Path archive = dir.root().resolve(CDS_ARCHIVE);
             if (Files.exists(archive)) {
@@ -339,6 +353,7 @@ public final class LocalCluster {
                 "--size", Integer.toString(layout.size()), "--lease", dir.pidFile(index).toString(),
                 "--data-dir", dir.dataDir(index).toString(), "--token-file", dir.tokenFile().toString(),
                 "--faults"));
+        cmd.addAll(serveOptions);
         List<String> seeds = seeds(index).stream().map(dev.muster.Address::toString).toList();
         if (!seeds.isEmpty()) {
             cmd.add("--join");
