@@ -86,8 +86,8 @@ final class ScenarioCommand implements Runnable {
                         + " lives (default: a temporary directory, removed after).")
         Path dir;
 
-        @Option(names = "--base-port", description = "Gossip port of node-1 of a started cluster (default: free ports"
-                + " found in 20000..32000).")
+        @Option(names = "--base-port", description = "Gossip port of node-1 of a started cluster (default: a block of free ports"
+                + " in 20000..32767, locked against other runs); HTTP at +1, Raft at +2, 3 ports a node.")
         Integer basePort;
 
         @Option(names = "--keep", description = "Leave the started cluster running after the run ('muster stop --dir DIR').")

@@ -34,7 +34,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Thread-safe: reservation is a file-lock race the OS decides; an instance is used by one cluster.
  */
-final class PortBlock implements AutoCloseable {
+public final class PortBlock implements AutoCloseable {
 
     /** System property narrowing the range test clusters take ports from: {@code FROM-TO}. */
     static final String RANGE_PROPERTY = "muster.test.ports";
@@ -54,15 +54,15 @@ final class PortBlock implements AutoCloseable {
         this.locks = locks;
     }
 
-    int base() {
+    public int base() {
         return base;
     }
 
-    int httpBase() {
+    public int httpBase() {
         return base + 1;
     }
 
-    int spacing() {
+    public int spacing() {
         return PORTS_PER_NODE;
     }
 
@@ -79,7 +79,7 @@ final class PortBlock implements AutoCloseable {
      * @throws IllegalArgumentException when the range property is malformed or too small
      * @throws IllegalStateException when every slot is taken or in use
      */
-    static PortBlock reserve(int size, String host) {
+    public static PortBlock reserve(int size, String host) {
         int[] range = range(System.getProperty(RANGE_PROPERTY, DEFAULT_RANGE));
         int slotsNeeded = (size * PORTS_PER_NODE + SLOT_PORTS - 1) / SLOT_PORTS;
         int slots = (range[1] - range[0] + 1) / SLOT_PORTS;

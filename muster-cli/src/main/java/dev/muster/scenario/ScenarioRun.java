@@ -2,13 +2,10 @@ package dev.muster.scenario;
 
 import dev.muster.local.LocalCluster;
 import dev.muster.local.NodeJvmOptions;
+import dev.muster.local.PortBlock;
 import dev.muster.scenario.ScenarioReport.StepResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,10 +30,7 @@ import java.util.stream.Stream;
  */
 public final class ScenarioRun {
 
-    private static final int PORT_SPACING = 10;
-    private static final int HTTP_OFFSET = 5;
-    private static final int LOWEST_PORT = 20_000;
-    private static final int HIGHEST_PORT = 32_000;
+    private static final String HOST = "127.0.0.1";
 
     private ScenarioRun() {}
 
@@ -95,6 +89,7 @@ public final class ScenarioRun {
         Path dir = settings.dir();
         boolean started = false;
         boolean madeDir = false;
+        PortBlock ports = null;
         try {
             if (settings.useRunning()) {
                 cluster = LocalCluster.open(dir, NodeJvmOptions.defaults());
@@ -109,11 +104,13 @@ public final class ScenarioRun {
                     dir = Files.createTempDirectory("muster-scenario-");
                     madeDir = true;
                 }
-                int base = settings.basePort() != null ? settings.basePort() : freeBase(size);
                 try {
-                    cluster = LocalCluster.create(dir, "scenario-" + parsed.name(), size, mode, "127.0.0.1", base,
-                            base + HTTP_OFFSET, PORT_SPACING, NodeJvmOptions.defaults());
+                    ports = settings.basePort() == null ? PortBlock.reserve(size, HOST) : null;
+                    int base = ports != null ? ports.base() : settings.basePort();
+                    cluster = LocalCluster.create(dir, "scenario-" + parsed.name(), size, mode, HOST, base, base + 1,
+                            LocalCluster.MIN_PORT_SPACING, NodeJvmOptions.defaults());
                 } catch (RuntimeException e) {
+                    closeQuietly(ports);
                     if (madeDir) {
                         delete(dir);
                     }
@@ -142,6 +139,9 @@ public final class ScenarioRun {
                 if (madeDir) {
                     delete(dir);
                 }
+            }
+            if (!settings.keep()) {
+                closeQuietly(ports); // a kept cluster holds its ports until this JVM exits
             }
         }
         return new ScenarioReport(parsed.name(), file, size, note[0], mode, seed, settings.slack(), results,
@@ -187,48 +187,9 @@ public final class ScenarioRun {
         }
     }
 
-    /**
-     * A gossip base port whose node ports (gossip UDP and TCP, Raft, HTTP) are free now, picked at
-     * random in 20000..32000 so parallel runs rarely try the same range; a port taken between this
-     * probe and the start shows as a start error naming it.
-     */
-    static int freeBase(int size) {
-        int span = size * PORT_SPACING;
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int base = LOWEST_PORT + ThreadLocalRandom.current().nextInt((HIGHEST_PORT - LOWEST_PORT - span) / PORT_SPACING)
-                    * PORT_SPACING;
-            if (rangeFree(base, size)) {
-                return base;
-            }
-        }
-        throw new IllegalStateException("found no " + span + " free ports in " + LOWEST_PORT + ".." + HIGHEST_PORT
-                + "; pass --base-port");
-    }
-
-    private static boolean rangeFree(int base, int size) {
-        for (int i = 0; i < size; i++) {
-            int g = base + i * PORT_SPACING;
-            if (!tcpFree(g) || !udpFree(g) || !tcpFree(g + 2) || !tcpFree(g + HTTP_OFFSET)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean tcpFree(int port) {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static boolean udpFree(int port) {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
-            return true;
-        } catch (IOException e) {
-            return false;
+    private static void closeQuietly(PortBlock ports) {
+        if (ports != null) {
+            ports.close();
         }
     }
 
