@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {StartCommand.class, StatusCommand.class, StopCommand.class, NodeCommand.class, NodesCommand.class,
                 LeaderCommand.class, EventsCommand.class,
                 RestartCommand.class, LogsCommand.class, CleanCommand.class, AgentsCommand.class, BalanceCommand.class,
-                StatsCommand.class, ServicesCommand.class, CallCommand.class, InjectCommand.class, ContentCommand.class,
+                StatsCommand.class, ServicesCommand.class, CallCommand.class, InjectCommand.class, ContentCommand.class, ChaosCommand.class,
                 WordCountCommand.class, ServeCommand.class, BenchCommand.class,
                 SimCommand.class, ScenarioCommand.class, CompletionCommand.class, HostCommand.class, ExampleCommand.class,
                 CommandLine.HelpCommand.class})

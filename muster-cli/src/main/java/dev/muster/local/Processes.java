@@ -103,4 +103,36 @@ final class Processes {
             return !h.get().isAlive();
         }
     }
+
+    /**
+     * Sends {@code SIGSTOP} ({@code stop} true: the process freezes, as a long GC pause or a
+     * suspended VM would) or {@code SIGCONT} (it goes on), through {@code kill -STOP|-CONT pid}:
+     * the JDK signals only TERM and KILL. The caller has checked the pid is a node of its cluster.
+     */
+    static void signal(long pid, boolean stop) {
+        String sig = stop ? "-STOP" : "-CONT";
+        try {
+            Process p = new ProcessBuilder("kill", sig, Long.toString(pid)).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("kill " + sig + " " + pid + " failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run kill " + sig + " " + pid + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sending " + sig + " to " + pid, e);
+        }
+    }
+
+    /** True when the process is stopped by a signal (state T in /proc/PID/stat); false when unknown. */
+    static boolean isPaused(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int close = stat.lastIndexOf(')'); // the command name may hold spaces and parentheses
+            return close > 0 && stat.length() > close + 2 && stat.charAt(close + 2) == 'T';
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }
