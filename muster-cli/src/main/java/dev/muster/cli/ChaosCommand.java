@@ -40,10 +40,22 @@ final class ChaosCommand {
         @Mixin
         ApiOptions remote;
 
+        /** The token: --token, else MUSTER_TOKEN, else the cluster directory's token file. */
+        ApiToken token() {
+            return ApiToken.resolve(remote.token, System.getenv(ApiToken.ENV), local.dir);
+        }
+
         Chaos chaos() {
-            ApiToken token = ApiToken.resolve(remote.token, System.getenv(ApiToken.ENV), local.dir);
+            ApiToken token = token();
             if (remote.url != null) {
-                return Chaos.remote(URI.create(remote.url.strip()), token, System.out::println);
+                URI url;
+                try {
+                    url = new URI(remote.url.strip());
+                } catch (java.net.URISyntaxException e) {
+                    throw new IllegalArgumentException("--url: '" + remote.url + "' is not a URL (" + e.getReason()
+                            + "); give http://HOST:PORT, for example http://127.0.0.1:8151");
+                }
+                return Chaos.remote(url, token, System.out::println);
             }
             return Chaos.local(local.open(), token, System.out::println);
         }
@@ -254,8 +266,7 @@ final class ChaosCommand {
                         + Durations.format(plan.duration()) + "; plan in " + file + " (replay: muster chaos monkey --replay "
                         + file + ")");
             }
-            ApiToken token = ApiToken.resolve(remote.token, System.getenv(ApiToken.ENV), local.dir);
-            boolean formed = Chaos.local(cluster, token, System.out::println).run(plan, wait);
+            boolean formed = Chaos.local(cluster, token(), System.out::println).run(plan, wait);
             if (!formed) {
                 throw new IllegalStateException("the cluster did not form again within " + Durations.format(wait)
                         + " after the run; 'muster status' shows which node is missing");

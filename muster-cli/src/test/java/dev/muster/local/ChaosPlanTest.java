@@ -63,6 +63,21 @@ class ChaosPlanTest {
     }
 
     @Test
+    void aSeedsPlanIsPinned() throws Exception {
+        // docs/chaos.md shows this file: java.util.Random's algorithm is specified, so it holds on every JDK
+        Path file = dir.resolve("monkey-64.jsonl");
+        ChaosPlan.generate(64, Duration.ofSeconds(2), Duration.ofSeconds(10), 5, ALL).write(file);
+        assertThat(Files.readAllLines(file)).containsExactly(
+                "{\"muster_chaos_plan\":1,\"seed\":64,\"period_ms\":2000,\"duration_ms\":10000,\"size\":5,"
+                        + "\"faults\":[\"kill\",\"pause\",\"partition\",\"delay\",\"loss\"]}",
+                "{\"at_ms\":301,\"fault\":\"kill\",\"nodes\":[3],\"hold_ms\":970}",
+                "{\"at_ms\":2115,\"fault\":\"delay\",\"nodes\":[2],\"hold_ms\":626,\"delay_ms\":270,\"jitter_ms\":10}",
+                "{\"at_ms\":4030,\"fault\":\"pause\",\"nodes\":[4],\"hold_ms\":879}",
+                "{\"at_ms\":6414,\"fault\":\"loss\",\"nodes\":[1],\"hold_ms\":872,\"drop_rate\":0.3}",
+                "{\"at_ms\":8009,\"fault\":\"partition\",\"nodes\":[1,4],\"hold_ms\":954}");
+    }
+
+    @Test
     void rateAndDurationAreBounded() {
         assertThat(ChaosPlan.parseRate("1/30s")).isEqualTo(Duration.ofSeconds(30));
         assertThat(ChaosPlan.parseRate("2/1m")).isEqualTo(Duration.ofSeconds(30));
