@@ -164,6 +164,46 @@ public record Scenario(String name, int size, String mode, long seed, List<Step>
         }
     }
 
+    /** {@code pause: { node: N, for: 5s }}: SIGSTOP, then SIGCONT after the time (process mode); the step lasts that long. */
+    public record Pause(int line, Target target, Duration hold) implements Step {
+        @Override
+        public String describe() {
+            return "pause " + target + " for " + dev.muster.Durations.format(hold);
+        }
+
+        @Override
+        public int highestIndex() {
+            return target instanceof Target.Node n ? n.index() : 0;
+        }
+    }
+
+    /** {@code delay: { node: N, by: 200ms, jitter: 50ms }}: every message to or from the node waits that long more. */
+    public record Delay(int line, Target target, Duration delay, Duration jitter) implements Step {
+        @Override
+        public String describe() {
+            return "delay " + target + " by " + dev.muster.Durations.format(delay)
+                    + (jitter.isZero() ? "" : " +- " + dev.muster.Durations.format(jitter));
+        }
+
+        @Override
+        public int highestIndex() {
+            return target instanceof Target.Node n ? n.index() : 0;
+        }
+    }
+
+    /** {@code loss: { node: N, rate: 10% }}: that share of the node's messages, both ways, is dropped. */
+    public record Loss(int line, Target target, double rate) implements Step {
+        @Override
+        public String describe() {
+            return "loss " + target + " " + Math.round(rate * 100) + "%";
+        }
+
+        @Override
+        public int highestIndex() {
+            return target instanceof Target.Node n ? n.index() : 0;
+        }
+    }
+
     /** {@code inject: {content, energy, fanout, node}}: injects content at a node; later coverage checks look for it. */
     public record Inject(int line, String content, int energy, int fanout, int node) implements Step {
         @Override

@@ -51,7 +51,7 @@ public final class ScenarioParser {
 
     static final Map<String, Integer> PROFILES = Map.of("small", 5, "medium", 15, "large", 30, "huge", 50);
     static final List<String> STEPS = List.of("wait", "kill", "stop", "start", "restart", "partition", "heal",
-            "inject", "submit", "expect");
+            "pause", "delay", "loss", "inject", "submit", "expect");
     static final List<String> CONDITIONS = List.of("formed", "leader", "leaders", "alive", "dead", "coverage",
             "agents");
 
@@ -246,6 +246,28 @@ public final class ScenarioParser {
                     }
                     yield new Scenario.Heal(line);
                 }
+                case "pause" -> {
+                    Map<String, JsonNode> f = fields(v, line, "pause", Set.of("node", "for"));
+                    yield new Scenario.Pause(line, target(required(f, "node", line, "pause"), line, "pause.node", size, false),
+                            bounded(duration(required(f, "for", line, "pause"), line, "pause.for"), line, "pause.for"));
+                }
+                case "delay" -> {
+                    Map<String, JsonNode> f = fields(v, line, "delay", Set.of("node", "by", "jitter"));
+                    Duration by = duration(required(f, "by", line, "delay"), line, "delay.by");
+                    Duration jitter = f.containsKey("jitter") ? duration(f.get("jitter"), line, "delay.jitter") : Duration.ZERO;
+                    if (by.compareTo(dev.muster.local.Chaos.MAX_DELAY) > 0 || jitter.compareTo(by) > 0) {
+                        throw error(line, "delay.by '" + Durations.format(by) + "' must be at most "
+                                + Durations.format(dev.muster.local.Chaos.MAX_DELAY) + ", and delay.jitter at most delay.by");
+                    }
+                    yield new Scenario.Delay(line, target(required(f, "node", line, "delay"), line, "delay.node", size, false),
+                            by, jitter);
+                }
+                case "loss" -> {
+                    Map<String, JsonNode> f = fields(v, line, "loss", Set.of("node", "rate"));
+                    double rate = share(required(f, "rate", line, "loss"), line, "loss.rate");
+                    yield new Scenario.Loss(line, target(required(f, "node", line, "loss"), line, "loss.node", size, false),
+                            rate);
+                }
                 case "inject" -> inject(v, line, size);
                 case "submit" -> submit(v, line);
                 case "expect" -> expect(v, line, size);
@@ -398,7 +420,7 @@ public final class ScenarioParser {
                         }
                         c.put(k, List.copyOf(nodes));
                     }
-                    case "coverage" -> c.put(k, percent(x, line));
+                    case "coverage" -> c.put(k, share(x, line, "expect.coverage"));
                     default -> throw new AssertionError(k);
                 }
             }
@@ -408,7 +430,15 @@ public final class ScenarioParser {
             return new Scenario.Expect(line, c, within);
         }
 
-        private double percent(JsonNode x, int line) {
+        private JsonNode required(Map<String, JsonNode> f, String key, int line, String step) {
+            JsonNode v = f.get(key);
+            if (v == null) {
+                throw error(line, step + "." + key + " is missing");
+            }
+            return v;
+        }
+
+        private double share(JsonNode x, int line, String what) {
             String t = x.asText().strip();
             double d;
             try {
@@ -417,7 +447,7 @@ public final class ScenarioParser {
                 d = -1;
             }
             if (!(d > 0 && d <= 1)) {
-                throw error(line, "expect.coverage '" + t + "' must be a share of the running nodes, above 0% up to 100%");
+                throw error(line, what + " '" + t + "' must be a share above 0% up to 100%, such as 10% or 0.1");
             }
             return d;
         }

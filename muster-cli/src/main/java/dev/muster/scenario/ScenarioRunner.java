@@ -2,6 +2,8 @@ package dev.muster.scenario;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.Durations;
+import dev.muster.local.ApiToken;
+import dev.muster.local.Chaos;
 import dev.muster.local.LocalCluster;
 import dev.muster.local.NodeClient;
 import dev.muster.scenario.Scenario.Target;
@@ -21,8 +23,8 @@ import java.util.function.Consumer;
 
 /**
  * Runs a {@link Scenario}'s steps, in order, on a running {@link LocalCluster}, through each
- * node's REST API (with the cluster's token) and the cluster's process control (kill, stop,
- * start). The first step that fails ends the run; the rest are reported as skipped. Every wait
+ * node's REST API (with the cluster's token), the cluster's process control (kill, stop, start)
+ * and {@link Chaos} (partition, heal, pause, delay, loss, as {@code muster chaos} applies them). The first step that fails ends the run; the rest are reported as skipped. Every wait
  * is bounded ({@code within}, times the slack), so a run ends by itself.
  *
  * <p>Not thread-safe: one run at a time, on the caller's thread.
@@ -40,6 +42,8 @@ public final class ScenarioRunner {
     private final double slack;
     private final String agentPrefix;
     private final Consumer<StepResult> progress;
+    private final Chaos chaos;
+    private final StringBuilder said = new StringBuilder();
     private String lastDigest;
     private int agentsSubmitted;
 
@@ -53,6 +57,8 @@ public final class ScenarioRunner {
         }
         this.cluster = cluster;
         this.client = new NodeClient(cluster.bindHost(), cluster.token().orElse(null));
+        ApiToken token = cluster.token().map(t -> new ApiToken(t, cluster.tokenFile().toString())).orElse(ApiToken.NONE);
+        this.chaos = Chaos.local(cluster, token, line -> said.append(said.isEmpty() ? "" : "; ").append(line));
         this.random = new Random(seed);
         this.slack = slack;
         this.agentPrefix = agentPrefix;
@@ -142,6 +148,9 @@ public final class ScenarioRunner {
             }
             case Scenario.Partition p -> partition(p.sides());
             case Scenario.Heal h -> heal();
+            case Scenario.Pause p -> chaos(c -> c.pause(node(resolve(p.target())), p.hold()));
+            case Scenario.Delay d -> chaos(c -> c.delay(node(resolve(d.target())), d.delay(), d.jitter()));
+            case Scenario.Loss l -> chaos(c -> c.loss(node(resolve(l.target())), l.rate()));
             case Scenario.Inject in -> inject(in);
             case Scenario.Submit s -> submit(s);
             case Scenario.Expect e -> await(e.conditions(), scaled(e.within()));
@@ -193,47 +202,40 @@ public final class ScenarioRunner {
     // ------------------------------------------------------------------ faults and injections
 
     private String partition(List<Set<Integer>> named) {
-        List<Set<Integer>> sides = new ArrayList<>(named);
-        Set<Integer> rest = new HashSet<>();
+        List<Set<Chaos.Node>> sides = new ArrayList<>();
+        Set<Integer> rest = new java.util.TreeSet<>();
         for (int i = 1; i <= cluster.size(); i++) {
             rest.add(i);
         }
-        named.forEach(rest::removeAll);
+        for (Set<Integer> side : named) {
+            rest.removeAll(side);
+            sides.add(nodes(side));
+        }
         if (!rest.isEmpty()) {
-            sides.add(rest);
+            sides.add(nodes(rest)); // the nodes on no side form one more
         }
-        int rules = 0;
-        for (int a : running()) {
-            for (Set<Integer> side : sides) {
-                if (side.contains(a)) {
-                    continue;
-                }
-                for (int b : side) {
-                    String body = "{\"peer\": \"" + cluster.bindHost() + ":" + cluster.gossipPort(b) + "\", \"blackhole\": true}";
-                    NodeClient.Answer ans = client.send(cluster.httpPort(a), "POST", "/api/faults", body, REQUEST_TIMEOUT)
-                            .orElseThrow(() -> new StepFailed(cluster.name(a) + " does not answer on its HTTP port"));
-                    if (ans.status() != 200) {
-                        throw new StepFailed(cluster.name(a) + " refused the fault rule (" + ans.status() + "): "
-                                + ans.body().path("detail").asText(ans.body().toString()));
-                    }
-                    rules++;
-                }
-            }
-        }
-        return sides.size() + " sides, " + rules + " one-way cuts";
+        return chaos(c -> c.partition(sides, new java.util.LinkedHashSet<>(), false));
+    }
+
+    private Set<Chaos.Node> nodes(Set<Integer> indexes) {
+        Set<Chaos.Node> out = new java.util.LinkedHashSet<>();
+        indexes.forEach(i -> out.add(node(i)));
+        return out;
+    }
+
+    private Chaos.Node node(int index) {
+        return chaos.node("node", Integer.toString(index));
+    }
+
+    /** Runs a fault through {@link Chaos}: what it did, as it says it. */
+    private String chaos(Consumer<Chaos> action) {
+        said.setLength(0);
+        action.accept(chaos);
+        return said.toString();
     }
 
     private String heal() {
-        int healed = 0;
-        for (int i : running()) {
-            NodeClient.Answer ans = client.send(cluster.httpPort(i), "DELETE", "/api/faults", null, REQUEST_TIMEOUT)
-                    .orElseThrow(() -> new StepFailed(cluster.name(i) + " does not answer on its HTTP port"));
-            if (ans.status() != 200) {
-                throw new StepFailed(cluster.name(i) + " did not heal (" + ans.status() + "): " + ans.body());
-            }
-            healed += ans.body().path("healed").asInt();
-        }
-        return healed + " rules removed";
+        return chaos(Chaos::heal);
     }
 
     private String inject(Scenario.Inject in) {

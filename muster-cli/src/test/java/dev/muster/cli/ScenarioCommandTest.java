@@ -81,11 +81,16 @@ class ScenarioCommandTest {
                   - expect: { formed: true, within: 60s }
                   - inject: { content: "hi", energy: 5, node: 3 }
                   - expect: { coverage: 100%, within: 10s }
+                  - delay: { node: 2, by: 100ms }
+                  - loss: { node: 3, rate: 5% }
+                  - expect: { formed: true, within: 10s }
+                  - heal: {}
                 """);
         Result r = run("scenario", "run", f.toString());
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("scenario ok (" + f + "): 3 nodes, embedded, seed ")
-                .contains("PASS  line   6  partition [[1, 2], [3]]").contains("PASSED in ");
+                .contains("PASS  line   6  partition [[1, 2], [3]]").contains("partitioned node-1,node-2 / node-3")
+                .contains("PASS  line  12  delay 2 by 100ms").contains("PASS  line  13  loss 3 5%").contains("PASSED in ");
     }
 
     @Test

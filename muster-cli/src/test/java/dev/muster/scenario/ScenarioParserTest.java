@@ -66,8 +66,21 @@ class ScenarioParserTest {
                         ScenarioParser.DEFAULT_WITHIN));
     }
 
+    @Test
+    void pauseDelayAndLossTakeANodeAndTheirAmount() {
+        Scenario s = parse(HEAD + "  - pause: { node: 3, for: 5s }\n  - delay: { node: leader, by: 200ms, jitter: 50ms }\n"
+                + "  - loss: { node: node-2, rate: 10% }\n");
+        assertThat(s.steps().subList(1, 4)).containsExactly(
+                new Scenario.Pause(5, new Scenario.Target.Node(3), Duration.ofSeconds(5)),
+                new Scenario.Delay(6, new Scenario.Target.Leader(), Duration.ofMillis(200), Duration.ofMillis(50)),
+                new Scenario.Loss(7, new Scenario.Target.Node(2), 0.1));
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
+        "  - pause: { node: 3 }              | t.yaml:5: pause.for is missing",
+        "  - delay: { node: 3, by: 1s, jitter: 2s } | t.yaml:5: delay.by '1s' must be at most",
+        "  - loss: { node: 3, rate: 0% }     | t.yaml:5: loss.rate '0%' must be a share above 0% up to 100%",
         "  - explode: now                    | t.yaml:5: unknown step 'explode'; the steps are wait, kill",
         "  - kill: 9                         | t.yaml:5: kill 9 names node 9 of a 5-node cluster",
         "  - kill: all                       | t.yaml:5: kill 'all' must be a node (1..5 or node-N), leader, random",
