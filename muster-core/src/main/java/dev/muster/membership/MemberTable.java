@@ -28,6 +28,7 @@ final class MemberTable {
     // Bumped on every change of the slot. Compared only for equality, by queue entries that live
     // seconds, so wrapping around after 2^32 changes is harmless; int halves the memory.
     private int[] versions = new int[8];
+    private int[] identityBytes = new int[8];  // identity[slot].encodedSize(), kept flat for push-pull sizes
     private int versionCounter;
     private int[] incarnation = new int[8];
     private byte[] state = new byte[8];        // MemberState ordinal | TOMBSTONE_FLAG
@@ -128,12 +129,14 @@ final class MemberTable {
                 identity = Arrays.copyOf(identity, cap);
                 names = Arrays.copyOf(names, cap);
                 versions = Arrays.copyOf(versions, cap);
+                identityBytes = Arrays.copyOf(identityBytes, cap);
                 incarnation = Arrays.copyOf(incarnation, cap);
                 state = Arrays.copyOf(state, cap);
                 changedAtNanos = Arrays.copyOf(changedAtNanos, cap);
             }
         }
         identity[slot] = alive;
+        identityBytes[slot] = alive.encodedSize();
         names[slot] = alive.name();
         incarnation[slot] = inc;
         state[slot] = (byte) st.ordinal();
@@ -186,7 +189,13 @@ final class MemberTable {
 
     void setIdentity(int slot, Message.Alive alive) {
         identity[slot] = alive; // same name: the index stays valid
+        identityBytes[slot] = alive.encodedSize();
         touch(slot);
+    }
+
+    /** {@code identity(slot).encodedSize()}, without reading the identity. */
+    int identityBytes(int slot) {
+        return identityBytes[slot];
     }
 
     int incarnation(int slot) {

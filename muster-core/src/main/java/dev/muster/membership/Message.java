@@ -151,19 +151,33 @@ public sealed interface Message {
      * Full state exchange over a stream: the sender's member list. A request is answered with a
      * reply holding the receiver's list. {@code join} marks the first exchange of a joining node.
      */
-    record PushPull(boolean join, boolean reply, List<Entry> entries) implements Message {
+    record PushPull(boolean join, boolean reply, List<Entry> entries, int encodedSize) implements Message {
         public PushPull {
             entries = List.copyOf(entries);
         }
 
+        /** Computes {@link #encodedSize} from the entries (one walk over every identity). */
+        public PushPull(boolean join, boolean reply, List<Entry> entries) {
+            this(join, reply, entries, sizeOf(entries));
+        }
+
         @Override public int type() { return TYPE_PUSH_PULL; }
 
-        @Override public int encodedSize() {
-            int size = 4;
+        /** The wire size of a push-pull whose entries have these sizes; see {@link #entrySize}. */
+        static int sizeOf(List<Entry> entries) {
+            int size = EMPTY_SIZE;
             for (Entry e : entries) {
                 size += WireSize.field(e.encodedSize());
             }
             return size;
+        }
+
+        /** Framing of a push-pull without entries. */
+        static final int EMPTY_SIZE = 4;
+
+        /** What one entry adds, from its identity's encoded size, without touching the identity. */
+        static int entrySize(int identityBytes, int incarnation) {
+            return WireSize.field(identityBytes + WireSize.varintField(incarnation) + 2);
         }
 
         /** One member in a push-pull: its identity and address as last announced, its incarnation and state. */
