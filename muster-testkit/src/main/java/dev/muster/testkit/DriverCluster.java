@@ -67,8 +67,10 @@ final class DriverCluster implements TestCluster, AutoCloseable {
 
     @Override
     public void awaitFormed() {
-        Duration within = scaled(FORM_PER_NODE.multipliedBy(size()).compareTo(FORM_MIN) < 0 ? FORM_MIN
-                : FORM_PER_NODE.multipliedBy(size()));
+        // After a heal, a member the other side declared suspect or dead comes back through a
+        // refutation that may only arrive by push-pull: allow two push-pull periods on top.
+        Duration within = scaled((FORM_PER_NODE.multipliedBy(size()).compareTo(FORM_MIN) < 0 ? FORM_MIN
+                : FORM_PER_NODE.multipliedBy(size())).plus(driver.pushPullInterval().multipliedBy(2)));
         if (!driver.await(within, this::formed)) {
             throw new AssertionError("the cluster did not form within " + dev.muster.Durations.format(within) + ": "
                     + notSeen() + " (" + describe() + ")");
