@@ -38,8 +38,18 @@ public record Scenario(String name, int size, String mode, long seed, List<Step>
 
     /** Which node a step acts on: one by index, the current leader, a random running one, or every node. */
     public sealed interface Target {
+        /** The node index this target names, 0 when it names none (leader, random, all). */
+        default int namedIndex() {
+            return 0;
+        }
+
         /** Node {@code index}, 1-based. */
         record Node(int index) implements Target {
+            @Override
+            public int namedIndex() {
+                return index;
+            }
+
             @Override
             public String toString() {
                 return Integer.toString(index);
@@ -100,7 +110,7 @@ public record Scenario(String name, int size, String mode, long seed, List<Step>
 
         @Override
         public int highestIndex() {
-            return target instanceof Target.Node n ? n.index() : 0;
+            return target.namedIndex();
         }
     }
 
@@ -113,7 +123,7 @@ public record Scenario(String name, int size, String mode, long seed, List<Step>
 
         @Override
         public int highestIndex() {
-            return target instanceof Target.Node n ? n.index() : 0;
+            return target.namedIndex();
         }
     }
 
@@ -139,7 +149,7 @@ public record Scenario(String name, int size, String mode, long seed, List<Step>
 
         @Override
         public int highestIndex() {
-            return target instanceof Target.Node n ? n.index() : 0;
+            return target.namedIndex();
         }
     }
 
@@ -173,7 +183,7 @@ public record Scenario(String name, int size, String mode, long seed, List<Step>
 
         @Override
         public int highestIndex() {
-            return target instanceof Target.Node n ? n.index() : 0;
+            return target.namedIndex();
         }
     }
 
@@ -187,7 +197,7 @@ public record Scenario(String name, int size, String mode, long seed, List<Step>
 
         @Override
         public int highestIndex() {
-            return target instanceof Target.Node n ? n.index() : 0;
+            return target.namedIndex();
         }
     }
 
@@ -200,7 +210,7 @@ public record Scenario(String name, int size, String mode, long seed, List<Step>
 
         @Override
         public int highestIndex() {
-            return target instanceof Target.Node n ? n.index() : 0;
+            return target.namedIndex();
         }
     }
 

@@ -313,7 +313,7 @@ public final class ScenarioRunner {
                 case "seen_by" -> null;
                 case "formed" -> alive(up, running.size());
                 case "alive" -> alive(up, (Integer) c.getValue());
-                case "leader" -> leaderIs(up, (String) c.getValue());
+                case "leader" -> leaderIs(up, running, (String) c.getValue());
                 case "leaders" -> leaders(up, (Integer) c.getValue());
                 case "dead" -> dead(up, (List<?>) c.getValue());
                 case "coverage" -> coverage(up, (Double) c.getValue());
@@ -341,9 +341,9 @@ public final class ScenarioRunner {
         return null;
     }
 
-    private String leaderIs(List<Integer> up, String expected) {
+    private String leaderIs(List<Integer> up, List<Integer> runningNodes, String expected) {
         Set<String> running = new HashSet<>();
-        running().forEach(i -> running.add(cluster.name(i)));
+        runningNodes.forEach(i -> running.add(cluster.name(i)));
         String agreed = null;
         for (int i : up) {
             Optional<JsonNode> info = info(i);
