@@ -12,8 +12,8 @@ import java.util.List;
  * @param maxContentBytes [{@code content.max-content-bytes}] the largest piece of content. 1 or more.
  *     Default 1 MiB. Content must also fit one call: a node refuses what is larger than
  *     {@code rpc.max-message-bytes} less {@link #PUSH_OVERHEAD_BYTES} too ({@link #effectiveMax}).
- * @param fanout [{@code content.fanout}] new holders each node aims to reach when it forwards,
- *     unless the inject names another. 1 to 32. Default 3.
+ * @param fanout [{@code content.fanout}] peers each node pushes to when it forwards (one per part of
+ *     its slice of the ring), unless the inject names another. 1 to 32. Default 3.
  * @param energy [{@code content.energy}] hops an inject may travel, unless it names another.
  *     0 to 64. Default 10.
  * @param dir [{@code content.dir}] where content is also kept on disk, so a restarted node still

@@ -53,6 +53,10 @@ final class BenchDiffusionCommand implements Callable<Integer> {
     @Option(names = "--base-port", defaultValue = "21946", description = "Gossip port of node-1; the ports of 50 nodes' gossip and HTTP stay below the ephemeral range (default ${DEFAULT-VALUE}).")
     int basePort;
 
+    @Option(names = "--mode", defaultValue = "process", description = "process (the target's setting) or embedded,"
+            + " all nodes in one host JVM (default ${DEFAULT-VALUE}).")
+    String mode;
+
     @Option(names = "--seed", description = "Seed of the inject points (default: the clock).")
     Long seed;
 
@@ -74,22 +78,26 @@ final class BenchDiffusionCommand implements Callable<Integer> {
         if (energy < 1 || energy > 64 || fanout < 1 || fanout > 32 || largeBytes < 0 || largeBytes > 1_000_000) {
             throw new IllegalArgumentException("--energy must be 1..64, --fanout 1..32, --large-bytes 0..1000000");
         }
+        if (!mode.equals("process") && !mode.equals("embedded")) {
+            throw new IllegalArgumentException("--mode: '" + mode + "' must be process or embedded");
+        }
         long s = seed != null ? seed : System.nanoTime();
         Random random = new Random(s);
         ObjectNode out = JSON.createObjectNode();
-        out.put("nodes", nodes).put("energy", energy).put("fanout", fanout).put("seed", s);
+        out.put("nodes", nodes).put("mode", mode).put("energy", energy).put("fanout", fanout).put("seed", s);
         Path dir = Files.createTempDirectory("muster-bench-diffusion-");
         try {
-            cluster = LocalCluster.create(dir, "bench-diffusion", nodes, "process", "127.0.0.1", basePort,
+            cluster = LocalCluster.create(dir, "bench-diffusion", nodes, mode, "127.0.0.1", basePort,
                     basePort + 1000, 10, LocalOptions.nodeJvmOptions(dir));
-            client = new NodeClient(cluster.bindHost());
+            client = new NodeClient(cluster.bindHost(),
+                    dev.muster.local.ApiToken.resolve(null, System.getenv(dev.muster.local.ApiToken.ENV), dir).value());
             long t0 = System.nanoTime();
             cluster.start(5, true, SETTLE, (phase, done, total) -> { });
             if (!cluster.awaitFormed(SETTLE)) {
                 throw new IllegalStateException("the cluster did not form within " + SETTLE);
             }
             if (!json) {
-                System.err.printf("started %d node processes in %.1f s%n", nodes, (System.nanoTime() - t0) / 1e9);
+                System.err.printf("started %d nodes (%s) in %.1f s%n", nodes, mode, (System.nanoTime() - t0) / 1e9);
             }
             for (int w = 0; w < warmup; w++) {
                 once(random, 32, -1);

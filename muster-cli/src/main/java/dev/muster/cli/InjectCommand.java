@@ -57,7 +57,7 @@ final class InjectCommand implements Callable<Integer> {
     @Option(names = "--energy", defaultValue = "10", description = "Hops it may travel, 0..64 (default ${DEFAULT-VALUE}).")
     int energy;
 
-    @Option(names = "--fanout", defaultValue = "3", description = "New holders each node aims for, 1..32 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--fanout", defaultValue = "3", description = "Peers each node pushes to, one per part of its slice, 1..32 (default ${DEFAULT-VALUE}).")
     int fanout;
 
     @Option(names = "--node", paramLabel = "INDEX", description = "The node index to inject at (default 1; not with --url).")

@@ -10,19 +10,21 @@ import java.util.function.Consumer;
  * This node's content-addressable store and the diffusion that fills every node's:
  * {@code cluster.content()}.
  *
- * <p>{@link #inject} stores content under its SHA-256 and pushes it to {@code fanout} peers
- * chosen at random with one unit of energy less. A receiver that holds the digest already
- * answers so and does not forward; a new holder forwards while energy is left. A forwarder
- * whose push met a holder tries another peer, so each aims for {@code fanout} new holders
- * (with at most {@link #ATTEMPTS_PER_FANOUT} tries per unit of fanout). Identical content
- * injected at several nodes is one entry everywhere; the offers it absorbed are counted as
+ * <p>{@link #inject} stores content under its SHA-256 and pushes it to {@code fanout} peers with one
+ * unit of energy less. The peers are chosen at random, but not independently: each content orders the
+ * members on a ring of its own (a hash of digest and name), each holder is responsible for a slice of
+ * it and hands {@code fanout} disjoint parts of its slice to their first members, so every node is
+ * reached once. A receiver that holds the digest already answers so and does not forward; a new
+ * holder forwards while energy is left. A push that fails or meets a holder is replaced by one to the
+ * next member of the same part (at most {@link #ATTEMPTS_PER_FANOUT} tries per part). Identical
+ * content injected at several nodes is one entry everywhere; the offers it absorbed are counted as
  * duplicates.
  *
  * <p>Thread-safe.
  */
 public interface Content {
 
-    /** Pushes a forwarder may try per new holder it aims for. */
+    /** Pushes a forwarder may try per part of its slice (per unit of fanout). */
     int ATTEMPTS_PER_FANOUT = 4;
 
     /** Injects with the configured energy and fanout ({@code content.energy}, {@code content.fanout}). */
@@ -32,7 +34,7 @@ public interface Content {
      * Stores {@code content} here and spreads it.
      *
      * @param energy hops it may travel: 0 keeps it on this node, 1 reaches {@code fanout} peers, ...
-     * @param fanout new holders each forwarder aims for, 1 to 32
+     * @param fanout parts each forwarder cuts its slice into, one push each, 1 to 32
      * @throws IllegalArgumentException when the content is over {@code content.max-content-bytes},
      *     the energy is not 0 to 64 or the fanout not 1 to 32; nothing is stored then
      * @throws IllegalStateException when the store cannot make room (the budget is full of pinned entries)

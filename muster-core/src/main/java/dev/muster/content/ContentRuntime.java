@@ -36,12 +36,18 @@ import org.slf4j.LoggerFactory;
  * {@link ServiceRuntime}). Internal: the node makes one.
  *
  * <h2>Spreading</h2>
- * A new holder with energy e > 0 left picks peers at random among the live members (not itself,
- * not the sender) and pushes with energy e - 1, {@code fanout} at once. Each reply says whether
- * the peer was a new holder; a push that met a holder or failed is replaced by one to the next
- * peer, until {@code fanout} new holders answered, the peers ran out, or
- * {@link Content#ATTEMPTS_PER_FANOUT} x fanout pushes were made.
- */
+ * Each content has its own ring: a member's key is a hash of the content's digest and the member's
+ * name, taken relative to the origin's (so the origin sits at 0). Which members come after which is
+ * therefore random, and different for every content. The origin's slice is the whole ring. A new
+ * holder with energy e > 0 left takes the live members in its slice, those whose key is above its own
+ * and at most the slice's end ({@code until} in the push), cuts them in key order into
+ * {@code fanout} runs of near-equal length, and pushes with energy e - 1 to the first member of each
+ * run, naming the run's end as that member's slice. Every member of the slice is then reached once,
+ * over about log<sub>fanout</sub>(n) hops, and no push is spent on a holder while the members' views
+ * agree. A push that fails, goes unanswered or meets a holder (views differ during churn) is replaced
+ * by one to the run's next member, up to {@link Content#ATTEMPTS_PER_FANOUT} per run; that member
+ * covers the rest of the run.
+  */
 public final class ContentRuntime implements Content {
 
     static final String PUSH = "muster.content.push";
@@ -211,60 +217,101 @@ public final class ContentRuntime implements Content {
         }
     }
 
-    /** Pushes {@code p} (already carrying the energy for the receivers) until fanout new holders answered. */
+    /**
+     * Pushes {@code p} (already carrying the energy for the receivers) over this node's slice of the
+     * ring: the live members whose key lies above this node's and at most {@code p.until}. The slice is
+     * cut into {@code fanout} runs of consecutive members; each run's first member gets the push with
+     * the run as its own slice. See the class comment.
+     */
     private void spread(Store.Entry e, Push p, int fanout, String sender) {
-        List<Member> peers = new ArrayList<>();
+        long salt = salt(e.digest);
+        long base = key(salt, p.getOrigin());
+        long own = key(salt, nodeName) - base;
+        long until = p.hasUntil() ? p.getUntil() : -1L;
+        List<Peer> peers = new ArrayList<>();
         for (Member m : services.liveMembers()) {
-            if (m.state() == MemberState.ALIVE && !m.name().equals(sender) && !m.name().equals(p.getOrigin())) {
-                peers.add(m);
+            if (m.state() != MemberState.ALIVE || m.name().equals(sender) || m.name().equals(p.getOrigin())
+                    || m.name().equals(nodeName)) {
+                continue;
+            }
+            long k = key(salt, m.name()) - base;
+            if (Long.compareUnsigned(k, own) > 0 && Long.compareUnsigned(k, until) <= 0) {
+                peers.add(new Peer(m, k));
             }
         }
-        if (peers.isEmpty()) {
-            return;
+        peers.sort(Peer.ORDER);
+        int n = peers.size();
+        int runs = Math.min(fanout, n);
+        for (int r = 0; r < runs; r++) {
+            int from = r * n / runs;
+            int to = (r + 1) * n / runs;
+            long runUntil = r == runs - 1 ? until : peers.get(to).key() - 1;
+            new Run(e, p.toBuilder().setUntil(runUntil).build().toByteArray(), peers.subList(from, to)).start();
         }
-        Collections.shuffle(peers, ThreadLocalRandom.current());
-        byte[] body = p.toByteArray();
-        Datagrams d = datagrams;
-        byte[] datagram = null;
-        if (d != null && body.length + DATAGRAM_HEADER <= maxPacketBytes) {
-            datagram = new byte[body.length + DATAGRAM_HEADER];
-            datagram[0] = version;
-            datagram[1] = DATAGRAM_PUSH;
-            System.arraycopy(body, 0, datagram, DATAGRAM_HEADER, body.length);
-        }
-        new Spread(e, Request.of(body), datagram, fanout, peers).start();
     }
 
-    /** One node's pushes of one entry. */
-    private final class Spread {
+    /** The first 8 bytes of the digest: what makes each content's ring order its own. */
+    static long salt(Digest d) {
+        return java.nio.ByteBuffer.wrap(d.toBytes(), 0, 8).getLong();
+    }
+
+    /**
+     * A member's place on one content's ring: FNV-1a over the name's chars from the salt, then
+     * MurmurHash3's 64-bit finaliser. Part of the wire protocol: every node must compute the same.
+     */
+    static long key(long salt, String name) {
+        long h = salt ^ 0xcbf29ce484222325L;
+        for (int i = 0; i < name.length(); i++) {
+            h ^= name.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h;
+    }
+
+    /** A candidate and its key relative to the origin's (the origin is at 0). */
+    record Peer(Member member, long key) {
+        static final java.util.Comparator<Peer> ORDER = (a, b) -> {
+            int c = Long.compareUnsigned(a.key, b.key);
+            return c != 0 ? c : a.member.name().compareTo(b.member.name());
+        };
+    }
+
+    /**
+     * The pushes of one run of a slice: to its first member; when that push fails, goes unanswered or
+     * meets a holder, to the next, up to {@link Content#ATTEMPTS_PER_FANOUT} members. One push of a run
+     * is in flight at a time.
+     */
+    private final class Run {
         final Store.Entry entry;
         final Request request;
         final byte[] datagram;
-        final int fanout;
-        final List<Member> peers;
+        final List<Peer> members;
         final int maxAttempts;
-        int next;
-        int newHolders;
-        int inFlight;
+        int next; // read and written by one push's completion at a time
 
-        Spread(Store.Entry entry, Request request, byte[] datagram, int fanout, List<Member> peers) {
+        Run(Store.Entry entry, byte[] body, List<Peer> members) {
             this.entry = entry;
-            this.request = request;
-            this.datagram = datagram;
-            this.fanout = fanout;
-            this.peers = peers;
-            this.maxAttempts = Math.min(peers.size(), ATTEMPTS_PER_FANOUT * fanout);
+            this.request = Request.of(body);
+            this.members = members;
+            this.maxAttempts = Math.min(members.size(), ATTEMPTS_PER_FANOUT);
+            Datagrams d = datagrams;
+            if (d != null && body.length + DATAGRAM_HEADER <= maxPacketBytes) {
+                datagram = new byte[body.length + DATAGRAM_HEADER];
+                datagram[0] = version;
+                datagram[1] = DATAGRAM_PUSH;
+                System.arraycopy(body, 0, datagram, DATAGRAM_HEADER, body.length);
+            } else {
+                datagram = null;
+            }
         }
 
         void start() {
-            List<Member> first = new ArrayList<>();
-            synchronized (this) {
-                while (next < maxAttempts && inFlight < fanout) {
-                    first.add(peers.get(next++));
-                    inFlight++;
-                }
-            }
-            first.forEach(this::push);
+            push(members.get(next++).member());
         }
 
         /** One push, as a datagram when it fits one, else as a call; true when the peer was a new holder. */
@@ -293,23 +340,11 @@ public final class ContentRuntime implements Content {
             pushesSent.incrementAndGet();
             store.pushed(entry, 1);
             send(to).whenComplete((wasNewOrNull, error) -> {
-                boolean wasNew = error == null && Boolean.TRUE.equals(wasNewOrNull);
                 if (error != null) {
                     log.debug("node {}: push of {} to {} failed: {}", nodeName, entry.digest, to.name(), error.toString());
                 }
-                Member again = null;
-                synchronized (this) {
-                    inFlight--;
-                    if (wasNew) {
-                        newHolders++;
-                    }
-                    if (newHolders + inFlight < fanout && next < maxAttempts) {
-                        again = peers.get(next++);
-                        inFlight++;
-                    }
-                }
-                if (again != null) {
-                    push(again);
+                if ((error != null || !Boolean.TRUE.equals(wasNewOrNull)) && next < maxAttempts) {
+                    push(members.get(next++).member());
                 }
             });
         }
