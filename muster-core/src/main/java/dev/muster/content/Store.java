@@ -76,13 +76,28 @@ final class Store {
 
     /** Adds {@code e} unless its digest is held (then counts a duplicate) or there is no room. */
     Added add(Entry e) {
+        Offer o = offer(e);
+        if (o.added() == Added.NEW) {
+            persist(e, o.evicted());
+        }
+        return o.added();
+    }
+
+    /** What {@link #offer} did in memory, and the entries it evicted, whose files {@link #persist} deletes. */
+    record Offer(Added added, List<Entry> evicted) {}
+
+    /**
+     * {@link #add} in memory only: a caller that forwards the entry first (diffusion) writes its file
+     * after, with {@link #persist}.
+     */
+    Offer offer(Entry e) {
         List<Entry> evicted = new ArrayList<>();
         synchronized (this) {
             Entry held = entries.get(e.digest);
             if (held != null) {
                 held.duplicates++;
                 duplicates++;
-                return Added.DUPLICATE;
+                return new Offer(Added.DUPLICATE, List.of());
             }
             long room = budget - bytes;
             if (room < e.content.length) {
@@ -93,7 +108,7 @@ final class Store {
                     }
                 }
                 if (room + freeable < e.content.length) {
-                    return Added.NO_ROOM;
+                    return new Offer(Added.NO_ROOM, List.of());
                 }
                 for (Iterator<Entry> it = entries.values().iterator(); it.hasNext() && budget - bytes < e.content.length; ) {
                     Entry x = it.next();
@@ -108,11 +123,15 @@ final class Store {
             entries.put(e.digest, e);
             bytes += e.content.length;
         }
+        return new Offer(Added.NEW, evicted);
+    }
+
+    /** The file work of an entry {@link #offer} added: deletes the evicted entries' files, writes its own. */
+    void persist(Entry e, List<Entry> evicted) {
         if (dir != null) {
             evicted.forEach(x -> deleteFiles(x.digest));
             write(e);
         }
-        return Added.NEW;
     }
 
     synchronized Entry get(Digest d) {
