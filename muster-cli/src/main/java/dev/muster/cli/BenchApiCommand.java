@@ -64,6 +64,15 @@ final class BenchApiCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "240s", description = "How long the cluster may take to form (default ${DEFAULT-VALUE}).")
     String timeout;
 
+    @Option(names = "--client", defaultValue = "connections", description = "connections: keep-alive connections, each"
+            + " written and read by one thread at the due times, as wrk2 does; jdk: the JDK HttpClient, a virtual"
+            + " thread per request (default ${DEFAULT-VALUE}).")
+    String client;
+
+    @Option(names = "--connections", defaultValue = "4", description = "Connections of the connections client, 1..64"
+            + " (default ${DEFAULT-VALUE}).")
+    int connections;
+
     @Option(names = "--json", description = "Print the figures as JSON.")
     boolean json;
 
@@ -80,6 +89,13 @@ final class BenchApiCommand implements Callable<Integer> {
         }
         if (rate < 1 || rate > 10_000) {
             throw new IllegalArgumentException("--rate (" + rate + ") must be between 1 and 10000");
+        }
+        if (!client.equals("connections") && !client.equals("jdk")) {
+            throw new IllegalArgumentException("--client: '" + client + "' must be connections or jdk");
+        }
+        if (connections < 1 || connections > ConnectionLoad.MAX_CONNECTIONS) {
+            throw new IllegalArgumentException("--connections (" + connections + ") must be between 1 and "
+                    + ConnectionLoad.MAX_CONNECTIONS);
         }
         if (!path.startsWith("/") || path.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)) {
             throw new IllegalArgumentException("--path '" + path + "' must start with / and hold no spaces");
@@ -119,7 +135,8 @@ final class BenchApiCommand implements Callable<Integer> {
             ApiToken token = ApiToken.resolve(null, System.getenv(ApiToken.ENV), root);
             URI url = URI.create("http://" + cluster.bindHost() + ":" + cluster.httpPort(node) + path);
             String loadBefore = loadAverage();
-            ApiLoad.Result r = new ApiLoad(url, token.value()).run(rate, warm, measured);
+            ApiLoad.Result r = client.equals("jdk") ? new ApiLoad(url, token.value()).run(rate, warm, measured)
+                    : new ConnectionLoad(url, token.value(), connections).run(rate, warm, measured);
             String loadAfter = loadAverage();
             ObjectNode out = report(r, cluster, measured, loadBefore, loadAfter);
             out.put("url", url.toString());
@@ -135,6 +152,7 @@ final class BenchApiCommand implements Callable<Integer> {
     private ObjectNode report(ApiLoad.Result r, LocalCluster cluster, Duration measured, String before, String after) {
         ObjectNode o = JSON.createObjectNode();
         o.put("nodes", cluster.size()).put("mode", cluster.mode()).put("path", path).put("rate", rate)
+                .put("client", client.equals("jdk") ? "jdk" : "connections x " + connections)
                 .put("duration_s", measured.toMillis() / 1000.0).put("requests", r.requests()).put("errors", r.errors())
                 .put("achieved_rate", r.elapsedNanos() == 0 ? 0 : Math.round(r.requests() * 1e10 / r.elapsedNanos()) / 10.0)
                 .put("body_bytes", r.bodyBytes());
@@ -146,10 +164,11 @@ final class BenchApiCommand implements Callable<Integer> {
     }
 
     private static String text(ObjectNode o) {
-        return String.format(Locale.ROOT, "GET %s on %d nodes (%s), %d/s for %.0f s: %d requests, %d errors, body %d bytes%n"
+        return String.format(Locale.ROOT, "GET %s on %d nodes (%s), %d/s for %.0f s (client: %s): %d requests, %d errors, body %d bytes%n"
                         + "latency from the due time: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms%n"
                         + "load average before %s, after %s", o.get("path").asText(), o.get("nodes").asInt(),
-                o.get("mode").asText(), o.get("rate").asInt(), o.get("duration_s").asDouble(), o.get("requests").asInt(),
+                o.get("mode").asText(), o.get("rate").asInt(), o.get("duration_s").asDouble(), o.get("client").asText(),
+                o.get("requests").asInt(),
                 o.get("errors").asInt(), o.get("body_bytes").asLong(), ms(o, "p50"), ms(o, "p90"), ms(o, "p99"),
                 ms(o, "p999"), ms(o, "max"), o.get("loadavg_before").asText(), o.get("loadavg_after").asText());
     }

@@ -54,6 +54,48 @@ class ApiLoadTest {
     }
 
     @Test
+    void theConnectionsClientSendsWhatWasAskedOverFixedConnectionsAndReadsChunkedBodies() throws Exception {
+        AtomicInteger seen = new AtomicInteger();
+        java.util.Set<Object> peers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        fake = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        fake.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        fake.createContext("/", x -> {
+            try (x) {
+                int n = seen.incrementAndGet();
+                peers.add(x.getRemoteAddress());
+                assertThat(x.getRequestHeaders().getFirst("Authorization")).isEqualTo("Bearer t0k");
+                byte[] body = "[{\"name\":\"node-1\"}]".getBytes(StandardCharsets.UTF_8);
+                // every tenth fails; every third is chunked (length 0 = chunked in HttpServer)
+                x.sendResponseHeaders(n % 10 == 0 ? 500 : 200, n % 3 == 0 ? 0 : body.length);
+                x.getResponseBody().write(body);
+            }
+        });
+        fake.start();
+        ApiLoad.Result r = new ConnectionLoad(URI.create("http://127.0.0.1:" + fake.getAddress().getPort()
+                + "/api/cluster/nodes"), "t0k", 3).run(100, Duration.ofMillis(200), Duration.ofSeconds(1));
+        assertThat(seen.get()).as("20 warm-up and 100 measured requests").isEqualTo(120);
+        assertThat(r.requests()).isEqualTo(100);
+        assertThat(r.errors()).as("every tenth answer of the fake is a 500").isEqualTo(10);
+        assertThat(r.latencyNanos()).hasSize(90).isSorted();
+        assertThat(r.bodyBytes()).isEqualTo(19);
+        assertThat(peers).as("three keep-alive connections, kept across warm-up and measurement").hasSize(3);
+        assertThat(r.quantileMicros(0.5)).isPositive().isLessThanOrEqualTo(r.quantileMicros(0.99));
+    }
+
+    @Test
+    void theConnectionsClientCountsARefusedConnectionAsAnErrorAndTriesAgain() throws Exception {
+        ApiLoad.Result r = new ConnectionLoad(URI.create("http://127.0.0.1:1/"), null, 2)
+                .run(50, Duration.ZERO, Duration.ofMillis(200));
+        assertThat(r.requests()).isEqualTo(10);
+        assertThat(r.errors()).isEqualTo(10);
+        assertThatThrownBy(() -> new ConnectionLoad(URI.create("http://127.0.0.1:1/"), null, 0))
+                .hasMessageContaining("--connections (0) must be between 1 and 64");
+        AgentsCommandTest.Run bad = AgentsCommandTest.run(java.util.List.of("bench", "api", "--client", "curl"));
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--client: 'curl' must be connections or jdk");
+    }
+
+    @Test
     void aLoadOutOfRangeIsRefused() {
         ApiLoad load = new ApiLoad(URI.create("http://127.0.0.1:1/"), null);
         assertThatThrownBy(() -> load.run(0, Duration.ZERO, Duration.ofSeconds(1)))
