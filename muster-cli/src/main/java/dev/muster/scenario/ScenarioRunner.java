@@ -317,7 +317,7 @@ public final class ScenarioRunner {
                 case "leaders" -> leaders(up, (Integer) c.getValue());
                 case "dead" -> dead(up, (List<?>) c.getValue());
                 case "coverage" -> coverage(up, (Double) c.getValue());
-                case "agents" -> agents(up, (Integer) c.getValue());
+                case "agents" -> agents(up, running, (Integer) c.getValue());
                 default -> throw new IllegalStateException("unknown condition " + c.getKey());
             };
             if (failure != null) {
@@ -422,9 +422,10 @@ public final class ScenarioRunner {
                 : holders + " of " + up.size() + " running nodes hold it, not " + Math.round(share * 100) + "%";
     }
 
-    private String agents(List<Integer> up, int expected) {
+    /** The agent list as the first of {@code up} that answers tells it; an agent counts on any running node. */
+    private String agents(List<Integer> up, List<Integer> runningNodes, int expected) {
         Set<String> running = new HashSet<>();
-        up.forEach(i -> running.add(cluster.name(i)));
+        runningNodes.forEach(i -> running.add(cluster.name(i)));
         JsonNode list = null;
         for (int i : up) {
             list = client.get(cluster.httpPort(i), "/api/cluster/agents").orElse(null);
