@@ -18,7 +18,6 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -66,24 +65,8 @@ public final class Simulation {
     private static final int KIND_ACTION = 3;
     private static final int KIND_REFUSED = 4;
 
-    private static final class Event {
-        final long time;
-        final long seq;
-        final int kind;
-        final int node;
-        final Address from;
-        final Address to;
-        final Object payload;
-
-        Event(long time, long seq, int kind, int node, Address from, Address to, Object payload) {
-            this.time = time;
-            this.seq = seq;
-            this.kind = kind;
-            this.node = node;
-            this.from = from;
-            this.to = to;
-            this.payload = payload;
-        }
+    /** A packet or stream held in a paused node's receive buffer. */
+    private record Held(int kind, Address from, Address to, Object payload) {
     }
 
     /** One simulated node. */
@@ -97,7 +80,7 @@ public final class Simulation {
         boolean paused;
         long timerAt = Long.MAX_VALUE;
         int startIncarnation;
-        final ArrayDeque<Event> held = new ArrayDeque<>();
+        final ArrayDeque<Held> held = new ArrayDeque<>();
 
         Node(int index, String name, Address address, List<Address> seeds) {
             this.index = index;
@@ -129,15 +112,13 @@ public final class Simulation {
     private final double meanExtraLatencyNanos;
     private final List<Node> nodes = new ArrayList<>();
     private final Map<Address, Node> byAddress = new HashMap<>();
-    private final PriorityQueue<Event> queue = new PriorityQueue<>((a, b) ->
-            a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
+    private final EventQueue queue = new EventQueue();
     private final List<Listener> listeners = new ArrayList<>();
     private final Set<Long> blockedLinks = new HashSet<>();
     private int[] side = new int[0];
     private final MessageDigest trace;
     private final ByteBuffer traceBuffer = ByteBuffer.allocate(64);
     private long now;
-    private long seq;
     private int upCount;
 
     private long packetsSent;
@@ -272,15 +253,17 @@ public final class Simulation {
 
     /** Processes events up to and including {@code untilNanos}; the clock ends there. */
     public void runUntil(long untilNanos) {
-        while (!queue.isEmpty() && queue.peek().time <= untilNanos) {
-            Event e = queue.poll();
-            now = e.time;
+        EventQueue q = queue;
+        while (!q.isEmpty() && q.peekTime() <= untilNanos) {
+            q.poll();
+            now = q.polledTime;
             eventsProcessed++;
-            switch (e.kind) {
-                case KIND_TIMER -> onTimer(nodes.get(e.node), e);
-                case KIND_PACKET, KIND_STREAM -> deliver(e);
-                case KIND_REFUSED -> refusedAt(nodes.get(e.node), e);
-                default -> ((Runnable) e.payload).run();
+            switch (q.polledKind) {
+                case KIND_TIMER -> onTimer(nodes.get(q.polledNode), q.polledTime);
+                case KIND_PACKET, KIND_STREAM -> deliver(q.polledKind, q.polledNode, (Address) q.polledFrom,
+                        (Address) q.polledTo, q.polledPayload);
+                case KIND_REFUSED -> refusedAt(nodes.get(q.polledNode), (Address) q.polledTo, q.polledPayload);
+                default -> ((Runnable) q.polledPayload).run();
             }
         }
         now = Math.max(now, untilNanos);
@@ -392,7 +375,8 @@ public final class Simulation {
             n.membership.tick(now);
         }
         while (!n.held.isEmpty() && n.up) {
-            receive(n, n.held.poll());
+            Held h = n.held.poll();
+            receive(n, h.kind(), h.from(), h.payload());
         }
         if (n.membership.nextDeadlineNanos() <= now) {
             n.membership.tick(now);
@@ -400,8 +384,8 @@ public final class Simulation {
         reschedule(n);
     }
 
-    private void onTimer(Node n, Event e) {
-        if (!n.up || n.paused || n.timerAt != e.time) {
+    private void onTimer(Node n, long time) {
+        if (!n.up || n.paused || n.timerAt != time) {
             return; // stale: the node was rescheduled, crashed or is stalled
         }
         n.timerAt = Long.MAX_VALUE;
@@ -414,36 +398,36 @@ public final class Simulation {
         reschedule(n);
     }
 
-    private void deliver(Event e) {
-        Node n = nodes.get(e.node);
-        if (!n.up || !n.address.equals(e.to)) {
+    private void deliver(int kind, int node, Address from, Address to, Object payload) {
+        Node n = nodes.get(node);
+        if (!n.up || !n.address.equals(to)) {
             return;
         }
         if (n.paused) {
             if (n.held.size() < MAX_HELD_PACKETS) {
-                n.held.add(e);
+                n.held.add(new Held(kind, from, to, payload));
             }
             return;
         }
-        receive(n, e);
+        receive(n, kind, from, payload);
         reschedule(n);
     }
 
-    private void refusedAt(Node n, Event e) {
-        if (n.up && !n.paused && n.address.equals(e.payload)) {
-            n.membership.refused(e.to, now);
+    private void refusedAt(Node n, Address to, Object askerAddress) {
+        if (n.up && !n.paused && n.address.equals(askerAddress)) {
+            n.membership.refused(to, now);
             reschedule(n);
         }
     }
 
     @SuppressWarnings("unchecked")
-    private void receive(Node n, Event e) {
-        if (e.kind == KIND_PACKET) {
-            for (Message m : (List<Message>) e.payload) {
-                n.membership.receive(e.from, m, now);
+    private void receive(Node n, int kind, Address from, Object payload) {
+        if (kind == KIND_PACKET) {
+            for (Message m : (List<Message>) payload) {
+                n.membership.receive(from, m, now);
             }
         } else {
-            n.membership.receiveStream(e.from, (Message) e.payload, now);
+            n.membership.receiveStream(from, (Message) payload, now);
         }
     }
 
@@ -499,7 +483,7 @@ public final class Simulation {
     }
 
     private void push(long time, int kind, int node, Address from, Address to, Object payload) {
-        queue.add(new Event(time, seq++, kind, node, from, to, payload));
+        queue.add(time, kind, node, from, to, payload);
     }
 
     private void onEvent(int observer, MemberEvent event) {
