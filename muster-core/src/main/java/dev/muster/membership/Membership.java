@@ -748,6 +748,8 @@ public final class Membership {
             out.sendStream(from, snapshot(pp.join(), true, asked, false));
             pushPullsAnswered++;
         }
+        // Room for the list's members at once; not size + list, since most are usually known already.
+        table.ensureCapacity(Math.max(table.size(), pp.entries().size() + 1));
         for (Message.PushPull.Entry e : pp.entries()) {
             Message.Alive id = e.identity();
             switch (e.state()) {
