@@ -480,10 +480,10 @@ public final class Membership {
     // ------------------------------------------------------------------ membership facts
 
     private void onAlive(Message.Alive a, long now) {
-        int known = table.findFor(a);
-        if (known >= 0 && table.identity(known) == a) {
+        if (table.holdsIdentity(a)) {
             return; // this very message was accepted before: gossip brings each fact many times
         }
+        int known = table.find(a.name());
         if (a.metadata().encodedSize() > config.maxMetadataBytes() || a.name().isEmpty()
                 || a.name().length() > MAX_NAME_LENGTH) {
             rejectedMessages++;
