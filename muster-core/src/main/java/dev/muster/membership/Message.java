@@ -99,19 +99,27 @@ public sealed interface Message {
     }
 
     /** Member {@code name} is alive at {@code address} with this incarnation and metadata. */
-    record Alive(String name, Address address, int incarnation, Metadata metadata) implements Message {
+    record Alive(String name, Address address, int incarnation, Metadata metadata, int encodedSize)
+            implements Message {
+        /**
+         * {@code encodedSize} is derived: whatever is passed, the size computed from the other
+         * components is stored. It is kept because every node that learns a member sizes its
+         * alive message twice (table and gossip queue), 2 x 10^8 times at 10,000 simulated nodes,
+         * and computing it reads the name, address and host string (cache misses each).
+         */
         public Alive {
             Objects.requireNonNull(name);
             Objects.requireNonNull(address);
             Objects.requireNonNull(metadata);
+            encodedSize = WireSize.string(name) + addressSize(address) + WireSize.varintField(incarnation)
+                    + (metadata.isEmpty() ? 0 : WireSize.field(metadata.encodedSize()));
+        }
+
+        public Alive(String name, Address address, int incarnation, Metadata metadata) {
+            this(name, address, incarnation, metadata, 0);
         }
 
         @Override public int type() { return TYPE_ALIVE; }
-
-        @Override public int encodedSize() {
-            return WireSize.string(name) + addressSize(address) + WireSize.varintField(incarnation)
-                    + (metadata.isEmpty() ? 0 : WireSize.field(metadata.encodedSize()));
-        }
     }
 
     /** {@code from} suspects member {@code name} at this incarnation. */
