@@ -101,6 +101,9 @@ final class BroadcastQueue {
         moved.clear();
         for (int t = 0; t < buckets.size() && skipped < MAX_SKIPPED_PER_FILL; t++) {
             ArrayDeque<Entry> bucket = buckets.get(t);
+            if (bucket.isEmpty()) {
+                continue; // most of the transmit-count buckets are empty most of the time: no iterator for them
+            }
             Iterator<Entry> it = bucket.descendingIterator();
             while (it.hasNext()) {
                 Entry e = it.next();
