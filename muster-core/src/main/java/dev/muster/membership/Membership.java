@@ -63,6 +63,11 @@ public final class Membership {
     public static final int MAX_NAME_LENGTH = 128;
     /** The join backoff stops doubling at this multiple of the join retry interval. */
     private static final int MAX_JOIN_BACKOFF = 8;
+    /**
+     * Facts of a push-pull list handled per batch after a pass that warms the cache for them
+     * (see {@link MemberTable#warm}); small enough that the warmed lines stay in the L1/L2 cache.
+     */
+    private static final int WARM_BATCH = 256;
     /** Lifeguard buddy system: a member that failed a probe is probed again within this many probes. */
     private static final int PROBE_AGAIN_WITHIN = 3;
 
@@ -205,6 +210,32 @@ public final class Membership {
                 onDead(from, d, nowNanos);
             }
             case Message.PushPull pp -> onPushPull(from, pp, nowNanos);
+        }
+    }
+
+    /**
+     * Handles the messages of one packet from {@code from}, in order; the same as
+     * {@link #receive} for each, but a pass over them first loads the table entries they are
+     * about, so their cache misses overlap instead of coming one after another.
+     */
+    public void receive(Address from, List<Message> messages, long nowNanos) {
+        if (localState == MemberState.LEFT) {
+            return;
+        }
+        for (int i = 0, n = messages.size(); i < n; i++) {
+            warm(messages.get(i));
+        }
+        for (int i = 0, n = messages.size(); i < n; i++) {
+            receive(from, messages.get(i), nowNanos);
+        }
+    }
+
+    private void warm(Message m) {
+        switch (m) {
+            case Message.Alive a -> table.warm(a);
+            case Message.Suspect s -> table.warm(s.name());
+            case Message.Dead d -> table.warm(d.name());
+            default -> { }
         }
     }
 
@@ -750,14 +781,16 @@ public final class Membership {
         }
         // Room for the list's members at once; not size + list, since most are usually known already.
         table.ensureCapacity(Math.max(table.size(), pp.entries().size() + 1));
-        for (Message.PushPull.Entry e : pp.entries()) {
-            Message.Alive id = e.identity();
-            switch (e.state()) {
-                case ALIVE, JOINING, LEAVING -> onAlive(id.incarnation() == e.incarnation() ? id
-                        : new Message.Alive(id.name(), id.address(), e.incarnation(), id.metadata()), now);
-                case LEFT -> onDead(null, new Message.Dead(id.name(), e.incarnation(), id.name()), now);
-                // A remote "dead" is only a suspicion here: this node lets the member refute first.
-                case DEAD, SUSPECT -> onSuspect(null, new Message.Suspect(id.name(), e.incarnation(), name), now);
+        List<Message.PushPull.Entry> entries = pp.entries();
+        for (int base = 0; base < entries.size(); base += WARM_BATCH) {
+            int end = Math.min(entries.size(), base + WARM_BATCH);
+            // Nearly every entry of a full list is known already, and telling so costs cache
+            // misses (the identity, its name, the index): warm a batch first so they overlap.
+            for (int i = base; i < end; i++) {
+                table.warm(entries.get(i).identity());
+            }
+            for (int i = base; i < end; i++) {
+                merge(entries.get(i), now);
             }
         }
         if (localState == MemberState.JOINING) {
@@ -765,6 +798,17 @@ public final class Membership {
             // the interval scaled to the cluster just learned: in a join storm it repairs what
             // gossip missed (2000 simulated nodes converge in 30 s with it, not in 60 s without).
             localState = MemberState.ALIVE;
+        }
+    }
+
+    private void merge(Message.PushPull.Entry e, long now) {
+        Message.Alive id = e.identity();
+        switch (e.state()) {
+            case ALIVE, JOINING, LEAVING -> onAlive(id.incarnation() == e.incarnation() ? id
+                    : new Message.Alive(id.name(), id.address(), e.incarnation(), id.metadata()), now);
+            case LEFT -> onDead(null, new Message.Dead(id.name(), e.incarnation(), id.name()), now);
+            // A remote "dead" is only a suspicion here: this node lets the member refute first.
+            case DEAD, SUSPECT -> onSuspect(null, new Message.Suspect(id.name(), e.incarnation(), name), now);
         }
     }
 

@@ -425,9 +425,7 @@ public final class Simulation {
     @SuppressWarnings("unchecked")
     private void receive(Node n, int kind, Address from, Object payload) {
         if (kind == KIND_PACKET) {
-            for (Message m : (List<Message>) payload) {
-                n.membership.receive(from, m, now);
-            }
+            n.membership.receive(from, (List<Message>) payload, now);
         } else {
             n.membership.receiveStream(from, (Message) payload, now);
         }
