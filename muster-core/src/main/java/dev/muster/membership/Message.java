@@ -161,7 +161,8 @@ public sealed interface Message {
      */
     record PushPull(boolean join, boolean reply, List<Entry> entries, int encodedSize) implements Message {
         public PushPull {
-            entries = List.copyOf(entries);
+            // a list this package built from a member table is immutable already: no copy
+            entries = entries instanceof PushPullEntries ? entries : List.copyOf(entries);
         }
 
         /** Computes {@link #encodedSize} from the entries (one walk over every identity). */
