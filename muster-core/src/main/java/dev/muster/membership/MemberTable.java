@@ -158,7 +158,8 @@ final class MemberTable {
             rehash(indexCapacity);
         }
         if (members > identity.length) {
-            resize(members);
+            // at least 1.5x: the three join replies of a join storm ask for slightly more each
+            resize(Math.max(members, identity.length + (identity.length >> 1)));
         }
     }
 
