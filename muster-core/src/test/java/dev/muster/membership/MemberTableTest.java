@@ -43,6 +43,42 @@ class MemberTableTest {
         model.forEach((name, slot) -> assertThat(t.find(name)).isEqualTo(slot));
     }
 
+    /**
+     * The one-array duplicate check agrees with the identities through adds, removes (which
+     * shift index entries back), identity changes, growth and rehashing: it holds exactly the
+     * current identity objects, not an equal copy and not a replaced one.
+     */
+    @Property(tries = 200)
+    void holdsExactlyTheCurrentIdentities(@ForAll @Size(max = 400) java.util.List<@IntRange(min = 0, max = 99) Integer> ops) {
+        MemberTable t = new MemberTable();
+        Map<String, Message.Alive> model = new HashMap<>();
+        Set<Message.Alive> replaced = new HashSet<>();
+        for (int op : ops) {
+            String name = "n" + (op % 30);
+            int slot = t.find(name);
+            if (op >= 90) {
+                t.ensureCapacity(t.size() + op);
+            } else if (slot >= 0 && op >= 60) {
+                replaced.add(model.remove(name));
+                t.remove(slot);
+            } else if (slot >= 0 && op >= 30) {
+                Message.Alive next = alive(name);
+                replaced.add(model.put(name, next));
+                t.setIdentity(slot, next);
+            } else if (slot < 0) {
+                Message.Alive a = alive(name);
+                model.put(name, a);
+                t.add(a, 1, MemberState.ALIVE, 0);
+            }
+        }
+        model.values().forEach(a -> {
+            assertThat(t.holdsIdentity(a)).as("current identity of %s", a.name()).isTrue();
+            assertThat(t.holdsIdentity(alive(a.name()))).as("an equal copy for %s", a.name()).isFalse();
+            assertThat(t.identity(t.find(a.name()))).isSameAs(a);
+        });
+        replaced.forEach(a -> assertThat(t.holdsIdentity(a)).as("replaced identity of %s", a.name()).isFalse());
+    }
+
     @Test
     void countsAliveAndTombstones() {
         MemberTable t = new MemberTable();
