@@ -40,8 +40,6 @@ public final class LocalCluster {
     /** System property with the class path for node processes; default: this JVM's (the muster jar). */
     public static final String CLASSPATH_PROPERTY = "muster.node.classpath";
     private static final String HOST_LOG = "host.log";
-    /** The class-data sharing archive of node JVMs, made by the first node to exit (JDK 19+). */
-    static final String CDS_ARCHIVE = "muster-node.jsa";
 
     /** Phases of a start, for a progress display. */
     public interface Progress {
@@ -226,6 +224,12 @@ public final class LocalCluster {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size (" + batchSize + ") must be at least 1");
         }
+        NodeArchive archive = archive();
+        if (!embedded() && archive.pending()) {
+            // before the clock starts: once, on the start after node-1's training run
+            progress.update("archiving", 0, to - from + 1);
+            archive.prepare(jvm());
+        }
         long t0 = System.nanoTime();
         long deadline = t0 + timeout.toNanos();
         int total = to - from + 1;
@@ -293,35 +297,41 @@ public final class LocalCluster {
 
     /**
      * {@code java}, the JVM options and the class path of node processes, plus extra options.
-     * With a jar class path, the class-data sharing archive in the cluster directory is used
-     * when it exists; when it does not, only node-1 (or the host) creates it, at its exit, so
-     * that fifty nodes do not all write it at once.
+     * With a jar class path, the node archive in the cluster directory is used when there is a
+     * fresh one; when there is not, only node-1 (or the host) trains it ({@link NodeArchive}).
      */
     private List<String> javaCommand(int index, List<String> extra) {
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid"); // its own session: closing the terminal does not hang it up
         }
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(jvmOptions);
-        // under Maven Surefire java.class.path is a manifest-only booter jar; the test class path is the real one
-        String classpath = System.getProperty(CLASSPATH_PROPERTY, System.getProperty("surefire.test.class.path",
-                System.getProperty("java.class.path")));
-        if (classpath.endsWith(".jar") && !classpath.contains(java.io.File.pathSeparator)) {
-            Path archive = dir.root().resolve(CDS_ARCHIVE);
-            if (Files.exists(archive)) {
-                cmd.add("-XX:SharedArchiveFile=" + archive);
-                cmd.add("-Xlog:cds=off");
-                cmd.add("-Xlog:cds+dynamic=off");
-            } else if (index <= 1) {
-                cmd.add("-XX:+AutoCreateSharedArchive");
-                cmd.add("-XX:SharedArchiveFile=" + archive);
-            }
-        }
+        cmd.addAll(jvm());
+        cmd.addAll(archive().options(index));
         cmd.addAll(extra);
         cmd.add("-cp");
-        cmd.add(classpath);
+        cmd.add(classpath());
         return cmd;
+    }
+
+    /** {@code java} and the JVM options of node processes: this JVM's own executable. */
+    private List<String> jvm() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(jvmOptions);
+        return cmd;
+    }
+
+    private static String classpath() {
+        // under Maven Surefire java.class.path is a manifest-only booter jar; the test class path is the real one
+        return System.getProperty(CLASSPATH_PROPERTY, System.getProperty("surefire.test.class.path",
+                System.getProperty("java.class.path")));
+    }
+
+    /** The node archive of this cluster directory; none unless the class path is a single jar. */
+    private NodeArchive archive() {
+        String classpath = classpath();
+        boolean jar = classpath.endsWith(".jar") && !classpath.contains(java.io.File.pathSeparator);
+        return new NodeArchive(dir.root(), jar ? Path.of(classpath) : null, Runtime.version().feature());
     }
 
     private static Process startDetached(List<String> cmd, Path log) {
