@@ -16,6 +16,11 @@ public final class NodeJvmOptions {
     public static List<String> defaults() {
         List<String> opts = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
                 "-Xms16m", "-Xmx64m", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-XX:-UsePerfData"));
+        if (Runtime.version().feature() >= 22) {
+            // JNA (OSHI) and Ratis's Netty load native libraries; started with -cp, the jar manifest's
+            // Enable-Native-Access does not apply, and JDK 22+ warns on every node's stderr without this
+            opts.add("--enable-native-access=ALL-UNNAMED");
+        }
         if (Runtime.version().feature() >= 23) {
             opts.add("--sun-misc-unsafe-memory-access=allow"); // Netty; the flag exists from JDK 23 on
         }
