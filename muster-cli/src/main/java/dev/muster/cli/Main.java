@@ -45,18 +45,30 @@ public final class Main implements Runnable {
             return 2;
         });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof IllegalArgumentException) {
-                cmd.getErr().println(cmd.getColorScheme().errorText("muster: " + ex.getMessage()));
-                return 2;
+            int code = failureExitCode(ex);
+            if (code < 0) {
+                throw ex;
             }
-            if (ex instanceof dev.muster.ClusterException || ex instanceof IllegalStateException
-                    || ex instanceof java.io.UncheckedIOException) {
-                cmd.getErr().println(cmd.getColorScheme().errorText("muster: " + ex.getMessage()));
-                return 1;
-            }
-            throw ex;
+            cmd.getErr().println(cmd.getColorScheme().errorText("muster: " + ex.getMessage()));
+            return code;
         });
         return cli;
+    }
+
+    /**
+     * The exit code of a command that failed with {@code ex}, whose message is then the one line to
+     * print: 2 for an invalid setting, 1 for a node that cannot start or join; -1 for anything
+     * else (a bug: its stack trace is shown).
+     */
+    static int failureExitCode(Exception ex) {
+        if (ex instanceof IllegalArgumentException) {
+            return 2;
+        }
+        if (ex instanceof dev.muster.ClusterException || ex instanceof IllegalStateException
+                || ex instanceof java.io.UncheckedIOException) {
+            return 1;
+        }
+        return -1;
     }
 
     @Override

@@ -357,7 +357,8 @@ public final class LocalCluster {
             throw new UncheckedIOException("cannot create " + dir.nodeDir(index), e);
         }
         List<String> cmd = javaCommand(index, List.of());
-        cmd.addAll(List.of("dev.muster.cli.Main", "serve",
+        // NodeMain: 'muster serve' without picocli's model of every command (its classes cannot be archived)
+        cmd.addAll(List.of("dev.muster.cli.NodeMain", "serve",
                 "--name", name(index), "--cluster", layout.name(), "--bind", layout.bindHost(),
                 "--port", Integer.toString(gossipPort(index)), "--http-port", Integer.toString(httpPort(index)),
                 "--size", Integer.toString(layout.size()), "--lease", dir.pidFile(index).toString(),
