@@ -60,10 +60,17 @@ public final class ClusterConfigLoader {
     /** Largest config file read: a real one is under a few KiB; anything bigger is the wrong file. */
     static final long MAX_FILE_BYTES = 1 << 20;
 
-    private static final ObjectMapper YAML = YAMLMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    /**
+     * The file parsers, built on first use: a node without a config file (every node of a local
+     * cluster) reads only the environment and its flags, and need not build the two mappers (YAML's
+     * pulls in SnakeYAML) while it starts.
+     */
+    private static final class Mappers {
+        static final ObjectMapper YAML = YAMLMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+        static final ObjectMapper JSON = JsonMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    }
 
     private ClusterConfigLoader() {}
 
@@ -114,8 +121,8 @@ public final class ClusterConfigLoader {
                 throw problem(source + ": " + Files.size(file) + " bytes is too big for a config file (at most "
                         + MAX_FILE_BYTES + "); is it the right file?");
             }
-            JsonNode root = (json ? JSON : YAML).readTree(file.toFile());
-            return root == null || root.isMissingNode() || root.isNull() ? JSON.createObjectNode() : root;
+            JsonNode root = (json ? Mappers.JSON : Mappers.YAML).readTree(file.toFile());
+            return root == null || root.isMissingNode() || root.isNull() ? Mappers.JSON.createObjectNode() : root;
         } catch (NoSuchFileException e) {
             throw problem(source + ": no such file");
         } catch (JsonProcessingException e) {
