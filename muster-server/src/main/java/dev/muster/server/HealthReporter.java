@@ -35,7 +35,9 @@ import oshi.hardware.GlobalMemory;
  * the same for all of them, only the disk (the file system of each node's data directory) and the
  * agent counts differ. A node's figures are published only when one differs from what its
  * metadata holds now by more than {@link #FRACTION_THRESHOLD} (fractions and load per core) or at
- * all (counts, services), so a steady node adds no gossip; since the comparison is with the
+ * all (counts, services), so a steady node adds no gossip. Figures that only drift wait
+ * {@link #DRIFT_HOLD_TICKS} ticks after the node's last publication (a jump over
+ * {@link #JUMP_THRESHOLD} does not); since the comparison is with the
  * metadata itself, an update that another writer's read-modify-write lost is published again on
  * the next tick.
  *
@@ -86,6 +88,20 @@ public final class HealthReporter implements AutoCloseable {
 
     /** A fraction (or load per core) must move more than this before it is published again. */
     public static final double FRACTION_THRESHOLD = 0.02;
+    /**
+     * A move of a fraction this large is published at the next tick, held or not. Load per core,
+     * which has no upper bound, moves relative to its published value once that is above 1: the
+     * thresholds are multiplied by it.
+     */
+    public static final double JUMP_THRESHOLD = 0.25;
+    /**
+     * Ticks a node waits after a publication before figures that only drifted (moved by more than
+     * {@link #FRACTION_THRESHOLD}, less than {@link #JUMP_THRESHOLD}) are published again. Every
+     * publication is a metadata update that every member receives and re-gossips: with 50 nodes on
+     * one host whose CPU figure never holds still within 2%, publishing at every 5 s tick meant ten
+     * updates a second cluster-wide, most of an idle node's CPU.
+     */
+    public static final int DRIFT_HOLD_TICKS = 6;
 
     private static final Logger log = LoggerFactory.getLogger(HealthReporter.class);
 
@@ -215,6 +231,7 @@ public final class HealthReporter implements AutoCloseable {
         private final int maxAgents;
         private final Set<String> services;
         private final IntSupplier activeAgents;
+        private long publishedAtNanos = Long.MIN_VALUE; // the sampler thread's
 
         private Registration(Cluster cluster, Path dataDir, int maxAgents, Set<String> services,
                              IntSupplier activeAgents) {
@@ -264,8 +281,12 @@ public final class HealthReporter implements AutoCloseable {
             Metadata current = self.metadata();
             // compare-and-set, so the control plane's keys, written from its own thread, survive;
             // a lost race is retried at the next sample
-            if (changed(NodeLoad.fromMetadata(current), now)) {
+            long t = System.nanoTime();
+            boolean held = r.publishedAtNanos != Long.MIN_VALUE
+                    && t - r.publishedAtNanos < DRIFT_HOLD_TICKS * interval.toNanos();
+            if (publishNow(NodeLoad.fromMetadata(current), now, held)) {
                 r.cluster.compareAndSetMetadata(current, now.mergeInto(current));
+                r.publishedAtNanos = t;
             }
         } catch (IllegalStateException closed) {
             // The node is closed (left or crashed): it has nothing more to publish.
@@ -277,17 +298,36 @@ public final class HealthReporter implements AutoCloseable {
 
     /** Whether {@code now} differs from what was published enough to be published again. */
     static boolean changed(NodeLoad published, NodeLoad now) {
-        return moved(published.cpu(), now.cpu()) || moved(published.memory(), now.memory())
-                || moved(published.disk(), now.disk()) || moved(published.load(), now.load())
-                || published.agents() != now.agents() || published.maxAgents() != now.maxAgents()
+        return counted(published, now) || moved(published, now, FRACTION_THRESHOLD);
+    }
+
+    /**
+     * Whether to publish {@code now} at this tick: a count, the services or a known/unknown figure
+     * changed, or a fraction jumped by more than {@link #JUMP_THRESHOLD}; or one moved by more
+     * than {@link #FRACTION_THRESHOLD} and the node is not {@code held} (its last publication is
+     * {@link #DRIFT_HOLD_TICKS} ticks old or more).
+     */
+    static boolean publishNow(NodeLoad published, NodeLoad now, boolean held) {
+        return counted(published, now) || moved(published, now, JUMP_THRESHOLD)
+                || (!held && moved(published, now, FRACTION_THRESHOLD));
+    }
+
+    private static boolean counted(NodeLoad published, NodeLoad now) {
+        return published.agents() != now.agents() || published.maxAgents() != now.maxAgents()
                 || !published.services().equals(now.services());
     }
 
-    private static boolean moved(double was, double is) {
+    private static boolean moved(NodeLoad published, NodeLoad now, double threshold) {
+        return moved(published.cpu(), now.cpu(), threshold) || moved(published.memory(), now.memory(), threshold)
+                || moved(published.disk(), now.disk(), threshold)
+                || moved(published.load(), now.load(), threshold * Math.max(1, published.load()));
+    }
+
+    private static boolean moved(double was, double is, double threshold) {
         if (was < 0 || is < 0) {
             return (was < 0) != (is < 0);
         }
-        return Math.abs(was - is) > FRACTION_THRESHOLD;
+        return Math.abs(was - is) > threshold;
     }
 
     private Sample sample() {

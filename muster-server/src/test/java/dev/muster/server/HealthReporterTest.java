@@ -205,4 +205,24 @@ class HealthReporterTest {
         }
         assertThat(HealthReporter.changed(NodeLoad.UNKNOWN, base)).as("first publication").isTrue();
     }
+
+    @Test
+    void aHeldNodePublishesCountsAndJumpsAtOnceButDriftOnlyWhenTheHoldIsOver() {
+        NodeLoad base = new NodeLoad(0.50, 0.40, 0.30, 0.20, 1, 4, Set.of("a"));
+        NodeLoad drift = new NodeLoad(0.55, 0.40, 0.30, 0.20, 1, 4, Set.of("a"));
+        NodeLoad jump = new NodeLoad(0.80, 0.40, 0.30, 0.20, 1, 4, Set.of("a"));
+        NodeLoad agent = new NodeLoad(0.50, 0.40, 0.30, 0.20, 2, 4, Set.of("a"));
+        NodeLoad unknown = new NodeLoad(0.50, -1, 0.30, 0.20, 1, 4, Set.of("a"));
+        assertThat(HealthReporter.publishNow(base, drift, true)).as("drift, held").isFalse();
+        assertThat(HealthReporter.publishNow(base, drift, false)).as("drift, hold over").isTrue();
+        assertThat(HealthReporter.publishNow(base, jump, true)).as("a jump of 0.30").isTrue();
+        assertThat(HealthReporter.publishNow(base, agent, true)).as("one more agent").isTrue();
+        assertThat(HealthReporter.publishNow(base, unknown, true)).as("memory became unknown").isTrue();
+        assertThat(HealthReporter.publishNow(base, base, false)).as("nothing moved").isFalse();
+        NodeLoad busy = new NodeLoad(0.50, 0.40, 0.30, 3.20, 1, 4, Set.of("a"));
+        assertThat(HealthReporter.publishNow(busy, new NodeLoad(0.50, 0.40, 0.30, 2.90, 1, 4, Set.of("a")), true))
+                .as("load per core 3.2 -> 2.9 is drift, relative to 3.2").isFalse();
+        assertThat(HealthReporter.publishNow(busy, new NodeLoad(0.50, 0.40, 0.30, 1.50, 1, 4, Set.of("a")), true))
+                .as("load per core 3.2 -> 1.5 is a jump").isTrue();
+    }
 }
