@@ -43,6 +43,12 @@ final class ApiLoad {
      */
     record Result(int requests, int errors, long[] latencyNanos, long bodyBytes, long elapsedNanos) {
 
+        /** From one latency slot per request, -1 where it failed. */
+        static Result of(long[] slots, long bodyBytes, long elapsedNanos) {
+            long[] ok = Arrays.stream(slots).filter(l -> l >= 0).sorted().toArray();
+            return new Result(slots.length, slots.length - ok.length, ok, bodyBytes, elapsedNanos);
+        }
+
         /** The latency at quantile {@code q} (0..1), nearest rank, in microseconds; -1 when none succeeded. */
         long quantileMicros(double q) {
             if (latencyNanos.length == 0) {
@@ -77,6 +83,20 @@ final class ApiLoad {
      * @throws IllegalArgumentException when the rate or the durations are out of range
      */
     Result run(int rate, Duration warmup, Duration duration) throws InterruptedException {
+        int[] counts = counts(rate, warmup, duration);
+        if (counts[0] > 0) {
+            phase(rate, counts[0]);
+        }
+        return phase(rate, counts[1]);
+    }
+
+    /**
+     * The warm-up and measured request counts of a load at {@code rate} for {@code warmup} then
+     * {@code duration}; shared with {@link ConnectionLoad}.
+     *
+     * @throws IllegalArgumentException when the rate or the durations are out of range
+     */
+    static int[] counts(int rate, Duration warmup, Duration duration) {
         if (rate < 1 || rate > 10_000) {
             throw new IllegalArgumentException("--rate (" + rate + ") must be between 1 and 10000 requests/s");
         }
@@ -86,10 +106,7 @@ final class ApiLoad {
                     + MAX_REQUESTS + " (and --warmup not negative)");
         }
         int warm = (int) Math.min(MAX_REQUESTS, rate * warmup.toNanos() / 1_000_000_000L);
-        if (warm > 0) {
-            phase(rate, warm);
-        }
-        return phase(rate, (int) measured);
+        return new int[] {warm, (int) measured};
     }
 
     private Result phase(int rate, int count) throws InterruptedException {
@@ -133,7 +150,6 @@ final class ApiLoad {
                 t.join();
             }
         }
-        long[] ok = Arrays.stream(latency).filter(l -> l >= 0).sorted().toArray();
-        return new Result(count, count - ok.length, ok, bodyBytes.get(), Math.max(0, lastDone.get() - start));
+        return Result.of(latency, bodyBytes.get(), Math.max(0, lastDone.get() - start));
     }
 }

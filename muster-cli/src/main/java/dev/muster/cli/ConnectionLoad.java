@@ -62,24 +62,16 @@ final class ConnectionLoad {
 
     /** As {@link ApiLoad#run}: unmeasured warm-up requests, then the measured ones. */
     ApiLoad.Result run(int rate, Duration warmup, Duration duration) throws InterruptedException {
-        if (rate < 1 || rate > 10_000) {
-            throw new IllegalArgumentException("--rate (" + rate + ") must be between 1 and 10000 requests/s");
-        }
-        long measured = rate * duration.toNanos() / 1_000_000_000L;
-        if (measured < 1 || measured > ApiLoad.MAX_REQUESTS || warmup.isNegative()) {
-            throw new IllegalArgumentException("--rate x --duration is " + measured + " requests; it must be 1 to "
-                    + ApiLoad.MAX_REQUESTS + " (and --warmup not negative)");
-        }
+        int[] counts = ApiLoad.counts(rate, warmup, duration);
         Connection[] conns = new Connection[connections];
         for (int k = 0; k < connections; k++) {
             conns[k] = new Connection();
         }
         try {
-            int warm = (int) Math.min(ApiLoad.MAX_REQUESTS, rate * warmup.toNanos() / 1_000_000_000L);
-            if (warm > 0) {
-                phase(conns, rate, warm);
+            if (counts[0] > 0) {
+                phase(conns, rate, counts[0]);
             }
-            return phase(conns, rate, (int) measured);
+            return phase(conns, rate, counts[1]);
         } finally {
             for (Connection c : conns) {
                 c.close();
@@ -117,8 +109,7 @@ final class ConnectionLoad {
         for (Thread t : threads) {
             t.join();
         }
-        long[] ok = Arrays.stream(latency).filter(l -> l >= 0).sorted().toArray();
-        return new ApiLoad.Result(count, count - ok.length, ok, bodyBytes.get(), Math.max(0, lastDone.get() - start));
+        return ApiLoad.Result.of(latency, bodyBytes.get(), Math.max(0, lastDone.get() - start));
     }
 
     /** One keep-alive connection, used by one thread. */

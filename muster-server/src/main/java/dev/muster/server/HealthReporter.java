@@ -296,11 +296,6 @@ public final class HealthReporter implements AutoCloseable {
         }
     }
 
-    /** Whether {@code now} differs from what was published enough to be published again. */
-    static boolean changed(NodeLoad published, NodeLoad now) {
-        return counted(published, now) || moved(published, now, FRACTION_THRESHOLD);
-    }
-
     /**
      * Whether to publish {@code now} at this tick: a count, the services or a known/unknown figure
      * changed, or a fraction jumped by more than {@link #JUMP_THRESHOLD}; or one moved by more

@@ -201,9 +201,9 @@ class HealthReporterTest {
                 new Case("max agents", new NodeLoad(0.50, 0.40, 0.30, 0.20, 1, 5, Set.of("a")), true),
                 new Case("services", new NodeLoad(0.50, 0.40, 0.30, 0.20, 1, 4, Set.of("a", "b")), true));
         for (Case c : cases) {
-            assertThat(HealthReporter.changed(base, c.now())).as(c.why()).isEqualTo(c.publish());
+            assertThat(HealthReporter.publishNow(base, c.now(), false)).as(c.why()).isEqualTo(c.publish());
         }
-        assertThat(HealthReporter.changed(NodeLoad.UNKNOWN, base)).as("first publication").isTrue();
+        assertThat(HealthReporter.publishNow(NodeLoad.UNKNOWN, base, false)).as("first publication").isTrue();
     }
 
     @Test
