@@ -78,6 +78,9 @@ final class BenchDiffusionCommand implements Callable<Integer> {
         if (energy < 1 || energy > 64 || fanout < 1 || fanout > 32 || largeBytes < 0 || largeBytes > 1_000_000) {
             throw new IllegalArgumentException("--energy must be 1..64, --fanout 1..32, --large-bytes 0..1000000");
         }
+        if (!mode.equals("process") && !mode.equals("embedded")) {
+            throw new IllegalArgumentException("--mode: '" + mode + "' must be process or embedded");
+        }
         long s = seed != null ? seed : System.nanoTime();
         Random random = new Random(s);
         ObjectNode out = JSON.createObjectNode();
