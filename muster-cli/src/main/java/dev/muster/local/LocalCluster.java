@@ -66,6 +66,8 @@ public final class LocalCluster {
     private final List<String> jvmOptions;
     /** Options every node this instance spawns gets besides its own, e.g. a test cluster's; none by default. */
     private List<String> serveOptions = List.of();
+    /** The embedded host this instance spawned, if any (see {@link #host()}). */
+    private ProcessHandle startedHost;
 
     private LocalCluster(ClusterDir dir, ClusterDir.Layout layout, List<String> jvmOptions) {
         this.dir = dir;
@@ -272,6 +274,12 @@ public final class LocalCluster {
     private ProcessHandle host() {
         Path hostPid = dir.root().resolve(EmbeddedHost.HOST_PID_FILE);
         OptionalLong known = readPid(hostPid);
+        // the host this instance started: right after the spawn its command line may still be the
+        // spawn helper's, and a second host started on that would take the lease from the first
+        if (startedHost != null && startedHost.isAlive() && known.isPresent()
+                && known.getAsLong() == startedHost.pid()) {
+            return startedHost;
+        }
         if (known.isPresent() && Processes.isHostOf(known.getAsLong(), dir)) {
             return ProcessHandle.of(known.getAsLong()).orElseThrow();
         }
@@ -284,7 +292,8 @@ public final class LocalCluster {
             p.destroyForcibly();
             throw e;
         }
-        return p.toHandle();
+        startedHost = p.toHandle();
+        return startedHost;
     }
 
     private static OptionalLong readPid(Path file) {
