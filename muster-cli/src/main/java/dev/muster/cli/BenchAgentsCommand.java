@@ -102,7 +102,7 @@ final class BenchAgentsCommand implements Callable<Integer> {
                 out.set("leader_crash", leaderCrashes(all, random));
             }
         } finally {
-            LocalCluster.clean(dir);
+            LocalCluster.discard(dir);
         }
         if (json) {
             System.out.println(out.toPrettyString());

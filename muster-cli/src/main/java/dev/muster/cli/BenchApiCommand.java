@@ -144,7 +144,7 @@ final class BenchApiCommand implements Callable<Integer> {
             return r.errors() == 0 ? 0 : 1;
         } finally {
             if (started != null) {
-                LocalCluster.clean(started);
+                LocalCluster.discard(started);
             }
         }
     }

@@ -112,6 +112,7 @@ final class BenchControlCommand implements Callable<Integer> {
             if (mode.equals("process")) {
                 LocalCluster.clean(dir);
             }
+            dev.muster.local.Trees.deleteQuietly(dir); // the temporary cluster's logs and Raft data
         }
         if (json) {
             System.out.println(out.toPrettyString());

@@ -110,7 +110,7 @@ final class BenchDiffusionCommand implements Callable<Integer> {
                 out.set("large", series(random, largeBytes, "large (" + largeBytes + " bytes, calls)"));
             }
         } finally {
-            LocalCluster.clean(dir);
+            LocalCluster.discard(dir);
         }
         if (json) {
             System.out.println(out.toPrettyString());

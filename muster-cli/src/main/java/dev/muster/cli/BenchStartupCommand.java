@@ -48,16 +48,20 @@ final class BenchStartupCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("muster-bench-startup");
-        // a one-node warm-up leaves the class-data sharing archive every later start uses, as a
-        // second 'muster start' in the same directory would
-        run(dir, 1, 1);
         ObjectNode out = new ObjectMapper().createObjectNode();
         out.put("nodes", nodes);
         out.put("mode", mode);
         ArrayNode runs = out.putArray("runs");
-        runs.add(run(dir, nodes, batchSize));
-        if (sequentialToo) {
-            runs.add(run(dir, nodes, 1));
+        try {
+            // a one-node warm-up leaves the class-data sharing archive every later start uses, as a
+            // second 'muster start' in the same directory would
+            run(dir, 1, 1);
+            runs.add(run(dir, nodes, batchSize));
+            if (sequentialToo) {
+                runs.add(run(dir, nodes, 1));
+            }
+        } finally {
+            dev.muster.local.Trees.deleteQuietly(dir); // each run cleaned its processes; the logs and archive go
         }
         if (json) {
             System.out.println(out.toPrettyString());

@@ -268,7 +268,7 @@ final class ServeCommand implements Callable<Integer> {
                     server.close();
                 }
                 if (dataDir == null) {
-                    deleteTree(agentsDir);
+                    dev.muster.local.Trees.deleteQuietly(agentsDir); // no --data-dir: a temporary folder
                 }
                 stopped.countDown();
             }
@@ -395,14 +395,6 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** Removes the temporary agent directory of a node without --data-dir; what cannot go stays for the OS. */
-    private static void deleteTree(Path root) {
-        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(root)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            // a temporary directory
-        }
-    }
 
     static String describe(LeaderChanged e) {
         return e.current().map(l -> "leader " + l.name() + " term " + l.term())

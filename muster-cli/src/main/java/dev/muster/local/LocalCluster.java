@@ -698,6 +698,16 @@ public final class LocalCluster {
     }
 
     /**
+     * {@link #clean} for a temporary cluster (a bench's), then removes its directory with the logs
+     * and data. Returns the pids ended.
+     */
+    public static List<Long> discard(Path root) {
+        List<Long> ended = clean(root);
+        Trees.deleteQuietly(root);
+        return ended;
+    }
+
+    /**
      * Ends every process recorded in this directory's pid files that still is a node of this
      * cluster, removes the pid files and the layout. Returns the pids ended.
      */

@@ -295,7 +295,7 @@ public final class ProcessDriver implements ClusterDriver {
             failure = e;
         }
         if (root != null) {
-            deleteTree(root);
+            Trees.delete(root);
         }
         if (ports != null) {
             ports.close();
@@ -342,13 +342,4 @@ public final class ProcessDriver implements ClusterDriver {
         return null;
     }
 
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove the test cluster directory " + dir, e);
-        }
-    }
 }

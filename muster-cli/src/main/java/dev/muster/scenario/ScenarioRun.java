@@ -112,7 +112,7 @@ public final class ScenarioRun {
                 } catch (RuntimeException e) {
                     closeQuietly(ports);
                     if (madeDir) {
-                        delete(dir);
+                        dev.muster.local.Trees.deleteQuietly(dir);
                     }
                     throw e;
                 }
@@ -137,7 +137,7 @@ public final class ScenarioRun {
             if (started && !settings.keep()) {
                 cluster.stopAll();
                 if (madeDir) {
-                    delete(dir);
+                    dev.muster.local.Trees.deleteQuietly(dir);
                 }
             }
             if (!settings.keep()) {
@@ -193,11 +193,4 @@ public final class ScenarioRun {
         }
     }
 
-    private static void delete(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a leftover temporary directory is harmless; the run's result stands
-        }
-    }
 }
