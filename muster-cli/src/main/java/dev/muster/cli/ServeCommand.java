@@ -395,7 +395,6 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-
     static String describe(LeaderChanged e) {
         return e.current().map(l -> "leader " + l.name() + " term " + l.term())
                 .orElseGet(() -> "no leader" + e.previous().map(l -> " (was " + l.name() + " term " + l.term() + ")").orElse(""));

@@ -339,5 +339,4 @@ public final class ProcessDriver implements ClusterDriver {
         }
         return null;
     }
-
 }

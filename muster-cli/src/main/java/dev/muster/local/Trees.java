@@ -22,9 +22,10 @@ public final class Trees {
             paths = walk.sorted(Comparator.reverseOrder()).toList();
         } catch (NoSuchFileException e) {
             return;
-        } catch (IOException | UncheckedIOException e) {
-            throw new UncheckedIOException("cannot remove " + root + ": " + e.getMessage(),
-                    e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + root + ": " + e.getMessage(), e);
+        } catch (UncheckedIOException e) { // a folder that cannot be read during the walk
+            throw new UncheckedIOException("cannot remove " + root + ": " + e.getMessage(), e.getCause());
         }
         for (Path p : paths) {
             try {
